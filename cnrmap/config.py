@@ -52,6 +52,8 @@ def get_settings(
 ) -> Settings:
     """Build the settings from arguments, then ``CNRMAP_*`` environment variables, then defaults.
 
+    ``mirror=""`` means "no mirror", even when ``CNRMAP_MIRROR`` is set.
+
     ``CNRMAP_MIRROR`` sets the mirror, ``CNRMAP_CACHE_DIR`` moves both caches under one folder
     (``<dir>/geo`` and ``<dir>/data``), which tests use to start from an empty cache.
     """
@@ -62,7 +64,7 @@ def get_settings(
         boundary_cache, data_cache = cache_root / "geo", cache_root / "data"
     else:
         boundary_cache, data_cache = root / "geo" / "cache", root / "data" / "cache"
-    mirror = mirror if mirror is not None else (os.environ.get("CNRMAP_MIRROR") or None)
+    mirror = (mirror if mirror is not None else os.environ.get("CNRMAP_MIRROR")) or None
     if mirror and "://" not in mirror:
         mirror = str(Path(mirror).expanduser().resolve())
     return Settings(
