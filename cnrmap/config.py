@@ -54,7 +54,8 @@ def get_settings(
 
     ``mirror=""`` means "no mirror", even when ``CNRMAP_MIRROR`` is set.
 
-    ``CNRMAP_MIRROR`` sets the mirror, ``CNRMAP_CACHE_DIR`` moves both caches under one folder
+    ``CNRMAP_MIRROR`` sets the mirror, ``CNRMAP_DATA_DIR`` replaces the curated data folder (to check
+    a copy being edited), ``CNRMAP_CACHE_DIR`` moves both caches under one folder
     (``<dir>/geo`` and ``<dir>/data``), which tests use to start from an empty cache.
     """
     root = Path(root) if root is not None else PROJECT_ROOT
@@ -67,9 +68,10 @@ def get_settings(
     mirror = (mirror if mirror is not None else os.environ.get("CNRMAP_MIRROR")) or None
     if mirror and "://" not in mirror:
         mirror = str(Path(mirror).expanduser().resolve())
+    env_data = os.environ.get("CNRMAP_DATA_DIR")
     return Settings(
         root=root,
-        data_dir=root / "data",
+        data_dir=Path(env_data) if env_data else root / "data",
         geo_dir=root / "geo",
         boundary_cache=boundary_cache,
         data_cache=data_cache,

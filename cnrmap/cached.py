@@ -1,0 +1,53 @@
+"""Streamlit's caches around the library's loaders: the only module of cnrmap that imports streamlit.
+
+Pages call these instead of the plain loaders so that a filter change reruns the page without
+re-reading files. Data problems stop the page with a French message, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+
+from cnrmap import datasets
+from cnrmap.config import Settings, get_settings
+from cnrmap.errors import DataError
+
+T = TypeVar("T")
+
+
+@st.cache_resource
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_data(show_spinner="Chargement des données du CNR santé…")
+def cnr_data() -> datasets.CnrData:
+    return datasets.load_cnr_data(settings())
+
+
+def show_error(exc: DataError) -> None:
+    """Show a data problem the French way: the message, the list of problems, what to do."""
+    st.error(exc.message, icon="⚠️")
+    if exc.problems:
+        with st.expander(f"Détail : {len(exc.problems)} problème(s)", expanded=len(exc.problems) <= 10):
+            st.markdown("\n".join(f"- {p}" for p in exc.problems[:200]))
+    if exc.hint:
+        st.info(exc.hint)
+
+
+def or_stop(load: Callable[[], T]) -> T:
+    """Run a loader; on a data problem, show it and stop the page."""
+    try:
+        return load()
+    except DataError as exc:
+        show_error(exc)
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+@st.cache_data(show_spinner=False)
+def reference() -> datasets.Reference:
+    return datasets.load_reference(settings())

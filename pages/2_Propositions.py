@@ -1,0 +1,56 @@
+"""Propositions: what the consultations proposed, by theme and territory, with a CSV of what is shown."""
+
+import streamlit as st
+
+from cnrmap import cached, vocab
+from cnrmap.aggregate import filter_proposals
+from cnrmap.export_csv import to_csv_bytes
+from cnrmap.tables import proposals_table
+
+st.set_page_config(page_title="CNR santé — Propositions", page_icon="💬", layout="wide")
+st.title("Propositions")
+st.caption(
+    "Propositions régionales (Provence-Alpes-Côte d'Azur, Nouvelle-Aquitaine) et départementales "
+    "(départements de Nouvelle-Aquitaine, Hérault). Le nombre de verbatims est celui des synthèses de "
+    "Nouvelle-Aquitaine ; les autres documents n'en donnent pas."
+)
+
+data = cached.or_stop(cached.cnr_data)
+ref = cached.or_stop(cached.reference)
+names = dict(zip(ref.regions["code"], ref.regions["name"], strict=True)) | dict(
+    zip(ref.departments["code"], ref.departments["name"], strict=True)
+)
+territories = sorted(set(data.proposals["territory_code"]), key=lambda c: (len(c) == 2, c))
+
+with st.container(horizontal=True):
+    themes = st.multiselect("Thème", list(vocab.THEMES), format_func=vocab.THEME_SHORT.get, key="themes")
+    chosen = st.multiselect(
+        "Territoire", territories, format_func=lambda c: f"{names.get(c, c)} ({c})", key="territories"
+    )
+    with_groups = st.toggle("Inclure les groupes de solutions", key="groups")
+text = st.text_input("Rechercher dans le texte", key="text")
+
+levels = None if with_groups else ("proposition",)
+shown = filter_proposals(data.proposals, themes=themes, territories=chosen, text=text, levels=levels)
+table = proposals_table(shown, ref.regions, ref.departments)
+st.write(f"**{len(table)}** ligne(s).")
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={"Carte": st.column_config.LinkColumn("Carte", display_text="Voir sur la carte")},
+)
+left, right = st.columns(2)
+left.download_button(
+    "Télécharger ce tableau (CSV UTF-8)",
+    to_csv_bytes(table, variant="utf8-bom"),
+    file_name="cnr-propositions.csv",
+    mime="text/csv",
+    key="download",
+)
+right.download_button(
+    "Télécharger pour un tableur français (CSV ;)",
+    to_csv_bytes(table, variant="semicolon"),
+    file_name="cnr-propositions-point-virgule.csv",
+    mime="text/csv",
+    key="download_semicolon",
+)

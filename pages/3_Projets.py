@@ -1,0 +1,52 @@
+"""Projets: the local CNR santé projects, filterable, with their status and a CSV of what is shown."""
+
+import streamlit as st
+
+from cnrmap import cached, vocab
+from cnrmap.aggregate import filter_projects
+from cnrmap.export_csv import to_csv_bytes
+from cnrmap.tables import projects_table
+
+st.set_page_config(page_title="CNR santé — Projets", page_icon="📍", layout="wide")
+st.title("Projets locaux")
+st.caption(
+    "Projets de la brochure de l'ARS Provence-Alpes-Côte d'Azur (« Dans les territoires »). Statut : dossiers "
+    "de presse des Bouches-du-Rhône et du Var un an après ; ailleurs « non renseigné »."
+)
+
+data = cached.or_stop(cached.cnr_data)
+ref = cached.or_stop(cached.reference)
+dep_names = dict(zip(ref.departments["code"], ref.departments["name"], strict=True))
+present = sorted(set(data.projects["department_code"]))
+
+with st.container(horizontal=True):
+    themes = st.multiselect("Thème", list(vocab.THEMES), format_func=vocab.THEME_SHORT.get, key="themes")
+    statuses = st.multiselect("Statut", list(vocab.STATUSES), format_func=vocab.STATUSES.get, key="statuses")
+    departments = st.multiselect(
+        "Département", present, format_func=lambda c: f"{dep_names.get(c, c)} ({c})", key="departments"
+    )
+text = st.text_input("Rechercher dans le titre et le résumé", key="text")
+
+shown = filter_projects(data.projects, themes, statuses, departments, text)
+table = projects_table(shown, ref.departments)
+st.write(f"**{len(table)}** projet(s) sur {len(data.projects)}.")
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={"Carte": st.column_config.LinkColumn("Carte", display_text="Voir sur la carte")},
+)
+left, right = st.columns(2)
+left.download_button(
+    "Télécharger ce tableau (CSV UTF-8)",
+    to_csv_bytes(table, variant="utf8-bom"),
+    file_name="cnr-projets.csv",
+    mime="text/csv",
+    key="download",
+)
+right.download_button(
+    "Télécharger pour un tableur français (CSV ;)",
+    to_csv_bytes(table, variant="semicolon"),
+    file_name="cnr-projets-point-virgule.csv",
+    mime="text/csv",
+    key="download_semicolon",
+)
