@@ -171,6 +171,7 @@ class CnrData:
     projects: pd.DataFrame
     proposals: pd.DataFrame
     meetings: pd.DataFrame
+    contributions: pd.DataFrame
 
 
 def load_cnr_data(settings: Settings) -> CnrData:
@@ -193,4 +194,4 @@ def load_cnr_data(settings: Settings) -> CnrData:
             problems,
             hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
         )
-    return CnrData(frames["projects"], frames["proposals"], frames["meetings"])
+    return CnrData(frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"])

@@ -21,7 +21,7 @@ from cnrmap.datasets import load_meetings, load_projects
 from cnrmap.validation import department_of_commune
 
 COG_SOURCE = "INSEE, Code officiel géographique 2026 (npm @etalab/decoupage-administratif 6.0.0, data/communes.json)"
-BOUNDS_SOURCE = "IGN ADMIN EXPRESS COG 2018 (france-geojson, departements.geojson), emprise arrondie au 1/100e de degré"
+BOUNDS_SOURCE = "IGN ADMIN EXPRESS COG 2018 (france-geojson, departements-avec-outre-mer.geojson), emprise arrondie au 1/100e de degré"
 
 
 def referenced_commune_codes(settings: Settings) -> set[str]:

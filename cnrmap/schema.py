@@ -92,6 +92,20 @@ MEETINGS = DatasetSchema(
     ),
 )
 
+CONTRIBUTIONS = DatasetSchema(
+    name="contributions",
+    path="contributions.csv",
+    columns=(
+        Column("region_code", required=True),
+        Column("territory_code", required=True),
+        Column("theme", required=True, vocabulary=_vocab(vocab.THEMES)),
+        Column("contributions", "int", required=True),
+        Column("share_pct", "float"),
+        Column("source", required=True),
+    ),
+    id_column=None,
+)
+
 REGIONS = DatasetSchema(
     name="regions",
     path="reference/regions.csv",
@@ -137,5 +151,5 @@ DEPARTMENT_BOUNDS = DatasetSchema(
     id_column="code",
 )
 
-CNR_DATASETS: tuple[DatasetSchema, ...] = (PROJECTS, PROPOSALS, MEETINGS)
+CNR_DATASETS: tuple[DatasetSchema, ...] = (PROJECTS, PROPOSALS, MEETINGS, CONTRIBUTIONS)
 REFERENCE_DATASETS: tuple[DatasetSchema, ...] = (REGIONS, DEPARTMENTS, COMMUNES, DEPARTMENT_BOUNDS)

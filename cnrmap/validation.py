@@ -14,7 +14,7 @@ import pandas as pd
 
 from cnrmap.config import Settings, get_settings
 from cnrmap.errors import DataError, Problem
-from cnrmap.schema import CNR_DATASETS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
+from cnrmap.schema import CNR_DATASETS, CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
 
 SEED_REF = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt:\d+(-\d+)?$")
 FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -195,7 +195,20 @@ def _check_meetings(frame: pd.DataFrame, reference) -> list[Problem]:
     return c.problems
 
 
-CHECKS = {"projects": _check_projects, "proposals": _check_proposals, "meetings": _check_meetings}
+def _check_contributions(frame: pd.DataFrame, reference) -> list[Problem]:
+    c = _Checker(CONTRIBUTIONS, frame)
+    c.required_and_vocabularies()
+    c.sources()
+    c.codes("region_code", reference.regions["code"], "région")
+    return c.problems
+
+
+CHECKS = {
+    "projects": _check_projects,
+    "proposals": _check_proposals,
+    "meetings": _check_meetings,
+    "contributions": _check_contributions,
+}
 
 
 def validate_frames(frames: dict[str, pd.DataFrame], reference) -> list[Problem]:

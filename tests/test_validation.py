@@ -50,6 +50,9 @@ def make_data(root: Path, projects: str | bytes | None = None, **overrides: str)
     files["projects.csv"] = PROJECTS_HEADER + GOOD_PROJECT + GOOD_PROJECT_2 if projects is None else projects
     files["proposals.csv"] = PROPOSALS
     files["meetings.csv"] = MEETINGS
+    files["contributions.csv"] = (
+        "region_code,territory_code,theme,contributions,share_pct,source\n75,75,prevention,315,17,003_69b1a6520f933c0b.txt:53-56\n"
+    )
     files.update(overrides)
     for name, content in files.items():
         path = root / "data" / name
