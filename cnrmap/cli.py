@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cnrmap.fetch",
     "cnrmap.doctor",
     "cnrmap.render",
+    "cnrmap.importer",
 )
 
 
