@@ -1,0 +1,323 @@
+"""Access-to-care indicators: what exists, whether it is installed, and its values per territory.
+
+Department-level figures come from the committed tables of ``data/indicators/`` (always available);
+commune-level values need fetched files (``cnrmap fetch``). Reference values for tooltips use the
+official region and France rows when the source has them (GP density, France APL), else sums
+(populations, population shares) or a mean weighted by the source's own population (regional APL).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from cnrmap.boundaries import department_reference
+from cnrmap.catalog import get_source, is_installed
+from cnrmap.codes import Cog, department_of_commune, normalize_department_code
+from cnrmap.config import Settings
+from cnrmap.errors import DataError
+from cnrmap.joins import JoinReport, compare_keys
+from cnrmap.vocab import ZONING
+from cnrmap.zoning import commune_zoning, read_population_2023, read_zoning
+
+DEPARTEMENT, COMMUNE = "departement", "commune"
+FETCH_DATA_HINT = "cnrmap fetch --only zonage_mg population cog"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator the map can show."""
+
+    id: str
+    label: str
+    unit: str
+    vintage: str
+    source: str
+    levels: tuple[str, ...]
+    kind: str
+    categories: dict[str, str] | None
+    higher_is_better: bool | None
+    installed: bool
+    install_hint: str
+
+
+class IndicatorValues(NamedTuple):
+    """Values of an indicator (``frame``: columns ``code``, ``value``) and the join report."""
+
+    frame: pd.DataFrame
+    report: JoinReport
+
+
+def _table(settings: Settings, name: str) -> pd.DataFrame:
+    path = settings.data_dir / "indicators" / name
+    return _read_table(path, path.stat().st_mtime if path.is_file() else 0.0)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_table(path: Path, mtime: float) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(
+            f"Table d'indicateurs absente : data/indicators/{path.name}.",
+            hint="Régénérer : python -m cnrmap.build_tables --from DOSSIER_DU_MIROIR",
+        )
+    return pd.read_csv(path, dtype={"code": str, "region_code": str}, keep_default_na=False, na_values=[""])
+
+
+def _data_file(settings: Settings, source_id: str, index: int = 0) -> Path:
+    source = get_source(source_id)
+    return source.local_path(settings, source.files[index])
+
+
+def _commune_data_installed(settings: Settings) -> bool:
+    return all(is_installed(settings, get_source(s)) for s in ("zonage_mg", "population", "cog"))
+
+
+def patients_file(settings: Settings) -> Path:
+    """Where the department table of patients without a médecin traitant is expected in the cache."""
+    return _data_file(settings, "patients_sans_mt")
+
+
+def list_indicators(settings: Settings) -> list[Indicator]:
+    """Every indicator, with whether it can be shown now and how to install it if not."""
+    communes_ok = _commune_data_installed(settings)
+    commune_levels = (DEPARTEMENT, COMMUNE) if communes_ok else (DEPARTEMENT,)
+    patients_ok = patients_file(settings).is_file()
+    apl_source = "Moyennes départementales de l'APL communale DREES (agrégation tierce, pas un chiffre officiel DREES)"
+    return [
+        Indicator(
+            "densite_mg", "Densité de médecins généralistes libéraux", "pour 100 000 habitants", "2024",
+            "CNAM, data.ameli.fr, 2024 (ensemble des médecins généralistes libéraux)",
+            (DEPARTEMENT,), "numeric", None, True, True, "",
+        ),
+        Indicator(
+            "apl_mg_2024", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
+            "consultations par habitant et par an", "2024", apl_source,
+            (DEPARTEMENT,), "numeric", None, True, True, "",
+        ),
+        Indicator(
+            "apl_mg_2023", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
+            "consultations par habitant et par an", "2023", apl_source,
+            (DEPARTEMENT,), "numeric", None, True, True, "",
+        ),
+        Indicator(
+            "part_pop_apl_inf_2_5", "Part de la population ayant une APL inférieure à 2,5", "%", "2024",
+            apl_source, (DEPARTEMENT,), "numeric", None, False, True, "",
+        ),
+        Indicator(
+            "zonage_mg", "Zonage médecins généralistes", "catégorie (commune) ; % de la population en ZIP (département)",
+            "arrêtés ARS 2022 à début 2025",
+            "ARS / CartoSanté ; part en ZIP calculée avec les populations légales INSEE 2023",
+            commune_levels, "categorical", dict(ZONING), None, True,
+            "" if communes_ok else f"Niveau communal : {FETCH_DATA_HINT} puis cnrmap fetch --departments 13,83",
+        ),
+        Indicator(
+            "population", "Population municipale", "habitants", "2023 (populations légales en vigueur en 2026)",
+            "INSEE, populations légales 2023", commune_levels, "numeric", None, None, True,
+            "" if communes_ok else f"Niveau communal : {FETCH_DATA_HINT}",
+        ),
+        Indicator(
+            "patients_sans_mt", "Part des patients sans médecin traitant", "%", "selon le fichier CNAM",
+            "CNAM, observatoire de l'accès aux soins (data.ameli.fr)", (DEPARTEMENT,), "numeric", None, False,
+            patients_ok,
+            "" if patients_ok else (
+                "Non installé : aucune table départementale hors ligne. Avec internet : "
+                "cnrmap fetch --only patients_sans_mt ; ou déposer le fichier dans un miroir sous "
+                "opendata/patients_sans_medecin_traitant/patients_sans_mt_departements.csv puis cnrmap fetch "
+                "--only patients_sans_mt --from MIROIR."
+            ),
+        ),
+    ]  # fmt: skip
+
+
+def get_indicator(indicator_id: str, settings: Settings) -> Indicator:
+    """The indicator ``indicator_id``; raises :class:`DataError` if unknown."""
+    indicators = list_indicators(settings)
+    for indicator in indicators:
+        if indicator.id == indicator_id:
+            return indicator
+    known = ", ".join(i.id for i in indicators)
+    raise DataError(f"Indicateur inconnu : {indicator_id!r}.", hint=f"Indicateurs connus : {known}.")
+
+
+def _department_frame(settings: Settings, indicator_id: str) -> pd.DataFrame:
+    if indicator_id == "densite_mg":
+        table = _table(settings, "densite_mg_2024.csv")
+        table = table[table["level"] == "departement"]
+        return pd.DataFrame({"code": table["code"], "value": table["densite_pour_100000"].astype(float)})
+    if indicator_id in ("apl_mg_2024", "apl_mg_2023", "part_pop_apl_inf_2_5"):
+        table = _table(settings, "apl_mg_departements.csv")
+        table = table[table["code"] != "FR"]
+        column = {"part_pop_apl_inf_2_5": "part_population_apl_inf_2_5_pct"}.get(indicator_id, indicator_id)
+        return pd.DataFrame({"code": table["code"], "value": table[column].astype(float)})
+    if indicator_id == "zonage_mg":
+        table = _table(settings, "zonage_mg_departements.csv")
+        return pd.DataFrame({"code": table["code"], "value": table["part_ZIP_pct"].astype(float)})
+    if indicator_id == "population":
+        table = _table(settings, "population_departements.csv")
+        return pd.DataFrame({"code": table["code"], "value": table["population_2023"].astype(float)})
+    if indicator_id == "patients_sans_mt":
+        return read_patients_file(patients_file(settings))
+    raise DataError(f"Indicateur inconnu : {indicator_id!r}.")
+
+
+def read_patients_file(path: Path) -> pd.DataFrame:
+    """Read a CNAM department table of patients without a médecin traitant (latest year per department).
+
+    The columns are found by name: a department code column (``departement``…) and a rate column
+    (``taux…sans_mt``…); an optional year column (``annee``) keeps the latest year.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or its columns cannot be identified.
+    """
+    if not path.is_file():
+        raise DataError(
+            "Indicateur « patients sans médecin traitant » non installé.",
+            hint="cnrmap fetch --only patients_sans_mt (avec internet ou un miroir qui contient le fichier)",
+        )
+    raw = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+    columns = {c.lower(): c for c in raw.columns}
+    code_col = next((columns[c] for c in columns if c in ("departement", "code_departement", "dept")), None)
+    rate_col = next((columns[c] for c in columns if "taux" in c and "mt" in c), None)
+    if code_col is None or rate_col is None:
+        raise DataError(
+            f"{path.name} : colonnes du département ou du taux introuvables ({list(raw.columns)!r}).",
+            hint="Attendu : une colonne « departement » et une colonne « taux_…_sans_mt ».",
+        )
+    frame = raw[[code_col, rate_col] + ([columns["annee"]] if "annee" in columns else [])].copy()
+    frame.columns = ["code", "value"] + (["annee"] if "annee" in columns else [])
+    frame = frame[frame["code"].str.strip() != ""]
+    valid = []
+    for code in frame["code"]:
+        try:
+            valid.append(normalize_department_code(code))
+        except ValueError:
+            valid.append(None)
+    frame["code"] = valid
+    frame = frame.dropna(subset=["code"])
+    frame["value"] = pd.to_numeric(frame["value"].str.replace(",", "."), errors="coerce")
+    if "annee" in frame.columns:
+        frame = frame.sort_values("annee").groupby("code", as_index=False).last()
+    return frame[["code", "value"]].reset_index(drop=True)
+
+
+def _commune_frame(settings: Settings, indicator_id: str, departments: list[str] | None) -> IndicatorValues:
+    if not _commune_data_installed(settings):
+        raise DataError(
+            "Données communales non installées (zonage, populations, COG).", hint=f"Télécharger : {FETCH_DATA_HINT}"
+        )
+    cog = Cog.from_file(_data_file(settings, "cog"))
+    population = read_population_2023(_data_file(settings, "population"))
+    wanted = set(departments) if departments is not None else None
+    expected = cog.communes_of(wanted if wanted is not None else {d for _, d, _, _ in cog.communes.values()})
+    if indicator_id == "zonage_mg":
+        zoning = commune_zoning(read_zoning(_data_file(settings, "zonage_mg")), population)
+        frame = pd.DataFrame({"code": zoning["code"], "value": zoning["zoning"]})
+        derived = zoning.loc[zoning["derived"] & zoning["code"].isin(expected), ["code", "detail"]]
+        notes = tuple(f"{r.code} : {r.detail}" for r in derived.itertuples())
+        right = "zonage médecins"
+    elif indicator_id == "population":
+        frame = population.copy()
+        frame["parent"] = frame["code"].map(lambda c: cog.arrondissements.get(c, c))
+        frame = frame.groupby("parent", as_index=False)["population"].sum()
+        frame = pd.DataFrame({"code": frame["parent"], "value": frame["population"].astype(float)})
+        notes = ("Paris, Marseille et Lyon : somme des populations de leurs arrondissements.",)
+        right = "populations INSEE 2023"
+    else:
+        raise DataError(f"L'indicateur {indicator_id!r} n'existe pas au niveau communal.")
+    if wanted is not None:
+        frame = frame[frame["code"].map(department_of_commune).isin(wanted)]
+    report = compare_keys(expected, frame["code"], "communes (COG 2026)", right, notes=notes)
+    return IndicatorValues(frame[frame["code"].isin(expected)].reset_index(drop=True), report)
+
+
+def indicator_values(
+    indicator_id: str, level: str, settings: Settings, departments: list[str] | None = None
+) -> IndicatorValues:
+    """Values of an indicator for every territory of a level.
+
+    Parameters
+    ----------
+    indicator_id:
+        One of the ids of :func:`list_indicators`.
+    level:
+        ``"departement"`` or ``"commune"``.
+    settings:
+        Data locations.
+    departments:
+        Restrict to these departments (``None``: all).
+
+    Returns
+    -------
+    IndicatorValues
+        ``frame`` with columns ``code`` and ``value`` (float, or category code for the commune zoning),
+        and ``report`` comparing the codes with the COG 2026 reference (left: reference territories
+        without a value; right: values whose code is not in the reference).
+
+    Raises
+    ------
+    DataError
+        Unknown indicator or level, or data not installed (with the command that installs it).
+    """
+    indicator = get_indicator(indicator_id, settings)
+    if level not in indicator.levels:
+        hint = indicator.install_hint or f"Niveaux disponibles : {', '.join(indicator.levels)}."
+        raise DataError(f"L'indicateur « {indicator.label} » n'est pas disponible au niveau {level!r}.", hint=hint)
+    wanted = [normalize_department_code(d) for d in departments] if departments is not None else None
+    if level == COMMUNE:
+        return _commune_frame(settings, indicator_id, wanted)
+    frame = _department_frame(settings, indicator_id)
+    reference = department_reference(settings)["code"]
+    if wanted is not None:
+        reference = reference[reference.isin(wanted)]
+        frame = frame[frame["code"].isin(wanted)]
+    report = compare_keys(reference, frame["code"], "départements (COG 2026)", indicator.label)
+    return IndicatorValues(frame.reset_index(drop=True), report)
+
+
+def _population_weighted(frame: pd.DataFrame, value: str, weight: str) -> dict[str, float]:
+    frame = frame.dropna(subset=[value, weight])
+    weighted = (frame[value] * frame[weight]).groupby(frame["region_code"]).sum()
+    return (weighted / frame.groupby("region_code")[weight].sum()).round(2).to_dict()
+
+
+def reference_values(indicator_id: str, settings: Settings) -> dict[str, float]:
+    """Reference values for tooltips: one per region code and ``"FR"``.
+
+    GP density: the official region and France rows of the CNAM file. APL: France row of the source;
+    regions as the mean of their departments weighted by the source's ``population_totale``. Share of
+    population with APL < 2.5: regional sums of inhabitants below 2.5 over regional population.
+    Populations and zoning shares: sums over departments (France = the departments present).
+    Patients without a médecin traitant: no reference (empty) unless the file has region rows.
+    """
+    departments = department_reference(settings)[["code", "region_code"]]
+    if indicator_id == "densite_mg":
+        table = _table(settings, "densite_mg_2024.csv")
+        table = table[table["level"].isin(["region", "france"])]
+        return dict(zip(table["code"], table["densite_pour_100000"].astype(float), strict=True))
+    if indicator_id in ("apl_mg_2024", "apl_mg_2023", "part_pop_apl_inf_2_5"):
+        table = _table(settings, "apl_mg_departements.csv")
+        france = table[table["code"] == "FR"].iloc[0]
+        table = table[table["code"] != "FR"].merge(departments, on="code")
+        if indicator_id == "part_pop_apl_inf_2_5":
+            sums = table.groupby("region_code")[["population_apl_inf_2_5", "population_totale"]].sum()
+            result = (100 * sums["population_apl_inf_2_5"] / sums["population_totale"]).round(1).to_dict()
+            return {**result, "FR": float(france["part_population_apl_inf_2_5_pct"])}
+        return {**_population_weighted(table, indicator_id, "population_totale"), "FR": float(france[indicator_id])}
+    if indicator_id == "population":
+        table = _table(settings, "population_departements.csv")
+        sums = table.groupby("region_code")["population_2023"].sum().astype(float).to_dict()
+        return {**sums, "FR": float(table["population_2023"].sum())}
+    if indicator_id == "zonage_mg":
+        table = _table(settings, "zonage_mg_departements.csv").merge(departments, on="code")
+        sums = table.groupby("region_code")[["population_ZIP", "population"]].sum()
+        result = (100 * sums["population_ZIP"] / sums["population"]).round(2).to_dict()
+        return {**result, "FR": round(float(100 * table["population_ZIP"].sum() / table["population"].sum()), 2)}
+    if indicator_id == "patients_sans_mt":
+        return {}
+    raise DataError(f"Indicateur inconnu : {indicator_id!r}.")

@@ -1,0 +1,200 @@
+"""GP zoning (ZIP / ZAC / HZ / ZAR / ND) per commune, per arrondissement and per department.
+
+The source zones Paris, Marseille and Lyon by municipal arrondissement. For the commune-level map,
+the parent commune gets the category that holds the largest share of its population (INSEE 2023
+municipal population of the arrondissements); the arrondissement detail stays available through
+:func:`arrondissement_zoning`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cnrmap.codes import department_of_commune, normalize_commune_code, normalize_department_code
+from cnrmap.joins import JoinReport, compare_keys
+from cnrmap.vocab import ZONING
+
+ZONING_CODES: tuple[str, ...] = tuple(ZONING)
+
+
+def plm_parent(code: str) -> str | None:
+    """Parent commune of a Paris/Marseille/Lyon arrondissement code, else ``None``."""
+    if code.startswith("751") and "75101" <= code <= "75120":
+        return "75056"
+    if "13201" <= code <= "13216":
+        return "13055"
+    if "69381" <= code <= "69389":
+        return "69123"
+    return None
+
+
+def read_zoning(path: Path) -> pd.DataFrame:
+    """Read ``zonage_mg_communes_insee.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``name``, ``type`` (``commune`` or ``arrondissement_municipal``),
+        ``department_code``, ``region_code``, ``zoning`` (one of :data:`ZONING_CODES`).
+
+    Raises
+    ------
+    ValueError
+        If a zoning value is not in the vocabulary or a code is duplicated.
+    """
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = pd.DataFrame(
+        {
+            "code": raw["code_insee"].map(normalize_commune_code),
+            "name": raw["nom_cog_2026"],
+            "type": raw["type"],
+            "department_code": raw["code_departement"].map(normalize_department_code),
+            "region_code": raw["code_region"],
+            "zoning": raw["zonage"].str.strip(),
+        }
+    )
+    bad = sorted(set(frame["zoning"]) - set(ZONING_CODES))
+    if bad:
+        raise ValueError(f"catégories de zonage inconnues dans {Path(path).name} : {bad!r}")
+    duplicated = frame.loc[frame["code"].duplicated(), "code"].tolist()
+    if duplicated:
+        raise ValueError(f"codes en double dans {Path(path).name} : {duplicated[:10]!r}")
+    return frame
+
+
+def read_population_2023(path: Path) -> pd.DataFrame:
+    """Read the INSEE 2023 legal populations (``;``-separated, arrondissements instead of PLM communes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``name``, ``department_code``, ``region_code``, ``population`` (municipal, int).
+    """
+    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    return pd.DataFrame(
+        {
+            "code": raw["COM"].map(normalize_commune_code),
+            "name": raw["Commune"],
+            "department_code": raw["DEP"].map(normalize_department_code),
+            "region_code": raw["REG"],
+            "population": raw["PMUN"].astype(int),
+        }
+    )
+
+
+def read_population_2020(path: Path) -> pd.DataFrame:
+    """Read the INSEE 2020 legal populations (code = first two characters of ``CODDEP`` + ``CODCOM``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``name``, ``department_code``, ``region_code``, ``population``.
+    """
+    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    codes = (raw["CODDEP"].str[:2] + raw["CODCOM"]).map(normalize_commune_code)
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "name": raw["COM"],
+            "department_code": raw["CODDEP"].map(normalize_department_code),
+            "region_code": raw["CODREG"],
+            "population": raw["PMUN"].astype(int),
+        }
+    )
+
+
+def zoning_shares(zoning: pd.DataFrame, population: pd.DataFrame) -> tuple[pd.DataFrame, JoinReport]:
+    """Population living in each zoning category, per department.
+
+    Joins on the finest codes of both files (communes, and arrondissements for Paris, Marseille and
+    Lyon), so no derived parent value is involved.
+
+    Parameters
+    ----------
+    zoning:
+        Columns ``code``, ``zoning``.
+    population:
+        Columns ``code``, ``population`` (and optionally ``department_code``).
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, JoinReport]
+        One row per department: ``code``, ``population``, ``population_<CAT>`` and ``part_<CAT>_pct``
+        for each category, ``population_sans_zonage`` (inhabitants of communes with no zoning row);
+        and the report of the commune join (left: zoning codes without population; right: populated
+        communes without zoning).
+    """
+    merged = population[["code", "population"]].merge(zoning[["code", "zoning"]], on="code", how="left")
+    merged["department_code"] = merged["code"].map(department_of_commune)
+    merged["zoning"] = merged["zoning"].fillna("sans_zonage")
+    table = merged.pivot_table(
+        index="department_code", columns="zoning", values="population", aggfunc="sum", fill_value=0
+    )
+    for category in (*ZONING_CODES, "sans_zonage"):
+        if category not in table.columns:
+            table[category] = 0
+    result = pd.DataFrame({"code": table.index, "population": table.sum(axis=1).to_numpy()})
+    for category in ZONING_CODES:
+        result[f"population_{category}"] = table[category].to_numpy()
+    result["population_sans_zonage"] = table["sans_zonage"].to_numpy()
+    for category in ZONING_CODES:
+        result[f"part_{category}_pct"] = (100 * result[f"population_{category}"] / result["population"]).round(2)
+    report = compare_keys(zoning["code"], population["code"], "zonage médecins", "populations INSEE")
+    return result.reset_index(drop=True), report
+
+
+def arrondissement_zoning(zoning: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Zoning of the municipal arrondissements of Paris, Marseille and Lyon with their population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``name``, ``parent_code``, ``zoning``, ``population``.
+    """
+    arrondissements = zoning[zoning["code"].map(plm_parent).notna()][["code", "name", "zoning"]].copy()
+    arrondissements["parent_code"] = arrondissements["code"].map(plm_parent)
+    arrondissements = arrondissements.merge(population[["code", "population"]], on="code", how="left")
+    return arrondissements[["code", "name", "parent_code", "zoning", "population"]]
+
+
+def derive_parent_zoning(arrondissements: pd.DataFrame) -> pd.DataFrame:
+    """Zoning of Paris, Marseille and Lyon as a whole: the category holding most of the population.
+
+    Parameters
+    ----------
+    arrondissements:
+        Output of :func:`arrondissement_zoning`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (parent commune), ``zoning``, ``detail`` (French: population share per category).
+    """
+    rows = []
+    for parent, group in arrondissements.groupby("parent_code", sort=True):
+        by_category = group.groupby("zoning")["population"].sum().sort_values(ascending=False)
+        total = by_category.sum()
+        detail = ", ".join(f"{cat} {100 * pop / total:.0f} %" for cat, pop in by_category.items())
+        rows.append(
+            {
+                "code": parent,
+                "zoning": by_category.index[0],
+                "detail": f"catégorie majoritaire en population des arrondissements ({detail})",
+            }
+        )
+    return pd.DataFrame(rows, columns=["code", "zoning", "detail"])
+
+
+def commune_zoning(zoning: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Zoning per commune for the map: communes as in the source, plus derived Paris/Marseille/Lyon.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``zoning``, ``derived`` (bool), ``detail`` (French, for derived rows).
+    """
+    communes = zoning[zoning["type"] == "commune"][["code", "zoning"]].assign(derived=False, detail="")
+    parents = derive_parent_zoning(arrondissement_zoning(zoning, population)).assign(derived=True)
+    return pd.concat([communes, parents], ignore_index=True)[["code", "zoning", "derived", "detail"]]
