@@ -51,3 +51,17 @@ def or_stop(load: Callable[[], T]) -> T:
 @st.cache_data(show_spinner=False)
 def reference() -> datasets.Reference:
     return datasets.load_reference(settings())
+
+
+@st.cache_data(show_spinner="Diagnostic des données installées…", ttl=60)
+def diagnosis() -> list:
+    from cnrmap.doctor import diagnose
+
+    return diagnose(settings())
+
+
+@st.cache_resource(show_spinner="Chargement des contours des départements…")
+def departments():
+    from cnrmap.boundaries import load_departments
+
+    return load_departments(settings())

@@ -1,0 +1,279 @@
+"""Classes and colours for the choropleth: breaks, class assignment, colour-blind-safe palettes.
+
+Breaks are *edges*: ``[min, b1, …, max]``; class ``i`` (0-based) holds values in ``(edges[i], edges[i + 1]]``,
+the first class also holding its lower edge. A missing value has no class (``<NA>``), never class 0.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+METHODS: dict[str, str] = {
+    "quantiles": "Quantiles",
+    "equal": "Intervalles égaux",
+    "jenks": "Seuils naturels (Jenks)",
+}
+
+MIN_CLASSES = 2
+MAX_CLASSES = 9
+
+# Anchor colours, light to dark; classes are sampled along them. All are sequential and readable by
+# colour-blind users (viridis/cividis by design; ColorBrewer YlGnBu, YlOrRd, PuBu are single-hue or
+# light-to-dark ramps rated colour-blind safe by ColorBrewer).
+_PALETTE_ANCHORS: dict[str, tuple[str, ...]] = {
+    "viridis": (
+        "#fde725",
+        "#b5de2b",
+        "#6ece58",
+        "#35b779",
+        "#1f9e89",
+        "#26828e",
+        "#31688e",
+        "#3e4989",
+        "#482878",
+        "#440154",
+    ),
+    "cividis": (
+        "#fee838",
+        "#e1cc55",
+        "#c3b369",
+        "#a59c74",
+        "#8a8678",
+        "#707173",
+        "#575d6d",
+        "#3b496c",
+        "#123570",
+        "#00224e",
+    ),
+    "YlGnBu": ("#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"),
+    "YlOrRd": ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"),
+    "PuBu": ("#fff7fb", "#ece7f2", "#d0d1e6", "#a6bddb", "#74a9cf", "#3690c0", "#0570b0", "#045a8d", "#023858"),
+}
+
+PALETTES: dict[str, str] = {
+    "viridis": "Viridis (jaune → violet)",
+    "cividis": "Cividis (jaune → bleu nuit)",
+    "YlGnBu": "Jaune → vert → bleu",
+    "YlOrRd": "Jaune → orange → rouge",
+    "PuBu": "Blanc → bleu",
+}
+DEFAULT_PALETTE = "YlGnBu"
+
+# GP zoning: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), ordered by
+# severity; "hors zonage" is nearly white and "non disponible" a mid grey, both unlike the missing-data grey.
+ZONING_COLOURS: dict[str, str] = {
+    "ZIP": "#d55e00",
+    "ZAC": "#e69f00",
+    "ZAR": "#56b4e9",
+    "HZ": "#f4f4f4",
+    "ND": "#8c8c8c",
+}
+
+# Territories with no value: light grey with a dashed outline, labelled « donnée manquante ».
+MISSING_COLOUR = "#d9d9d9"
+MISSING_OUTLINE = "#555555"
+MISSING_DASH = "4 3"
+
+# Projects by status (Okabe-Ito bluish green / reddish purple; "non renseigné" is white with a dark ring).
+STATUS_COLOURS: dict[str, str] = {
+    "realise": "#009e73",
+    "en_cours": "#cc79a7",
+    "non_renseigne": "#ffffff",
+}
+MEETING_COLOUR = "#000000"
+
+# Fallback colours for a categorical indicator whose categories are not listed above (Okabe-Ito).
+CATEGORICAL_FALLBACK: tuple[str, ...] = (
+    "#0072b2",
+    "#e69f00",
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#f0e442",
+    "#000000",
+)
+
+
+def _clean(values: Iterable[float] | pd.Series) -> np.ndarray:
+    arr = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype(float).to_numpy()
+    return arr[np.isfinite(arr)]
+
+
+def compute_breaks(values: Iterable[float] | pd.Series, method: str, k: int) -> list[float]:
+    """Compute class edges for a numeric series.
+
+    Parameters
+    ----------
+    values : iterable of float
+        The values to classify; missing values (NaN, None) are ignored.
+    method : str
+        One of :data:`METHODS` (``"quantiles"``, ``"equal"``, ``"jenks"``).
+    k : int
+        Wanted number of classes (2 to 9). Fewer classes are made when there are fewer distinct values.
+
+    Returns
+    -------
+    list of float
+        Edges ``[min, b1, …, max]`` (strictly increasing, ``len = classes + 1``); ``[v, v]`` when all values
+        are equal, ``[]`` when there is no value.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown or ``k`` is out of range.
+    """
+    if method not in METHODS:
+        raise ValueError(f"méthode de classification inconnue : {method!r} (attendu : {', '.join(METHODS)})")
+    if not isinstance(k, int | np.integer) or not MIN_CLASSES <= k <= MAX_CLASSES:
+        raise ValueError(f"nombre de classes invalide : {k!r} (attendu : {MIN_CLASSES} à {MAX_CLASSES})")
+    arr = _clean(values)
+    if arr.size == 0:
+        return []
+    distinct = np.unique(arr)
+    lo, hi = float(distinct[0]), float(distinct[-1])
+    if distinct.size == 1:
+        return [lo, hi]
+    if distinct.size < k:
+        # Fewer distinct values than classes: one class per distinct value (the first class is the single value ``lo``).
+        return [lo, *(float(v) for v in distinct)]
+    bins = _mapclassify_bins(arr, method, int(k))
+    edges = [lo]
+    for b in bins:
+        b = float(b)
+        # The first class may be the single value ``lo`` (many ties at the minimum, e.g. zeros).
+        if b > edges[-1] or (len(edges) == 1 and b == lo):
+            edges.append(b)
+    if edges[-1] < hi:
+        edges.append(hi)
+    edges[-1] = max(edges[-1], hi)
+    return edges
+
+
+_JENKS_SAMPLE = 300
+
+
+def _mapclassify_bins(arr: np.ndarray, method: str, k: int) -> list[float]:
+    with warnings.catch_warnings():
+        # mapclassify warns about missing numba and about ties reducing k; both are handled here.
+        warnings.simplefilter("ignore", UserWarning)
+        import mapclassify
+
+        if method == "quantiles":
+            return list(mapclassify.Quantiles(arr, k=k).bins)
+        if method == "equal":
+            return list(mapclassify.EqualInterval(arr, k=k).bins)
+        if arr.size > _JENKS_SAMPLE:
+            # Fisher-Jenks is quadratic: classify an evenly spaced sample of the sorted values
+            # (deterministic, unlike mapclassify's random sampling), then cover the full range.
+            ordered = np.sort(arr)
+            arr = ordered[np.linspace(0, ordered.size - 1, _JENKS_SAMPLE).round().astype(int)]
+        return list(mapclassify.FisherJenks(arr, k=k).bins)
+
+
+def assign_classes(values: Iterable[float] | pd.Series, breaks: Sequence[float]) -> pd.Series:
+    """Give each value its class index (0-based) for the given edges.
+
+    Parameters
+    ----------
+    values : iterable of float
+        Values to classify (index kept when a Series is given).
+    breaks : sequence of float
+        Edges as returned by :func:`compute_breaks`. Values outside the edges go to the first or last class
+        (this happens with fixed breaks computed over a wider set).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``Int64`` series; ``<NA>`` for missing values or when there are no edges.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
+    numeric = pd.to_numeric(series.astype("object"), errors="coerce").astype(float)
+    out = pd.Series(pd.NA, index=series.index, dtype="Int64")
+    if len(breaks) < 2:
+        if len(breaks) == 1:
+            out[numeric.notna()] = 0
+        return out
+    n_classes = len(breaks) - 1
+    inner = np.asarray(breaks[1:-1], dtype=float)
+    mask = numeric.notna() & np.isfinite(numeric)
+    idx = np.searchsorted(inner, numeric[mask].to_numpy(), side="left")
+    out[mask] = np.clip(idx, 0, n_classes - 1)
+    return out
+
+
+def palette_colours(palette: str, n: int) -> list[str]:
+    """Sample ``n`` colours (light to dark) from a palette of :data:`PALETTES`.
+
+    Raises
+    ------
+    ValueError
+        If the palette is unknown.
+    """
+    if palette not in _PALETTE_ANCHORS:
+        raise ValueError(f"palette inconnue : {palette!r} (attendu : {', '.join(PALETTES)})")
+    anchors = _PALETTE_ANCHORS[palette]
+    if n <= 0:
+        return []
+    if n == 1:
+        return [anchors[len(anchors) // 2]]
+    rgb = np.array([[int(a[i : i + 2], 16) for i in (1, 3, 5)] for a in anchors], dtype=float)
+    # Skip the palest anchor for small n so that the lightest class stays distinct from the missing grey.
+    start = 1.0 if n <= 5 and len(anchors) > 6 else 0.0
+    positions = np.linspace(start, len(anchors) - 1, n)
+    colours = []
+    for pos in positions:
+        i = min(math.floor(pos), len(anchors) - 2)
+        t = pos - i
+        c = rgb[i] * (1 - t) + rgb[i + 1] * t
+        colours.append("#" + "".join(f"{round(v):02x}" for v in c))
+    return colours
+
+
+def category_colours(categories: Sequence[str]) -> dict[str, str]:
+    """Colours for categorical values: the zoning colours when known, Okabe-Ito colours otherwise."""
+    out: dict[str, str] = {}
+    spare = iter(CATEGORICAL_FALLBACK)
+    for cat in categories:
+        if cat in ZONING_COLOURS:
+            out[cat] = ZONING_COLOURS[cat]
+        else:
+            out[cat] = next(spare, "#777777")
+    return out
+
+
+def format_number(value: float | None, decimals: int | None = None) -> str:
+    """French number formatting: ``1 234,5`` (narrow no-break space as thousands separator)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or pd.isna(value):
+        return "—"
+    value = float(value)
+    if decimals is None:
+        a = abs(value)
+        decimals = 0 if a >= 100 or value.is_integer() else (1 if a >= 10 else 2)
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def class_labels(breaks: Sequence[float], decimals: int | None = None) -> list[str]:
+    """Legend labels for the classes of ``breaks`` (« 12,5 – 20 »)."""
+    if len(breaks) < 2:
+        return [format_number(breaks[0], decimals)] if breaks else []
+    if decimals is None:
+        # The fewest decimals (up to 3) that keep distinct edges distinct.
+        distinct = sorted(set(breaks))
+        decimals = next(
+            (d for d in range(4) if len({format_number(b, d) for b in distinct}) == len(distinct)),
+            3,
+        )
+        if any(abs(b) < 100 and not float(b).is_integer() for b in distinct):
+            decimals = max(decimals, 1)
+    labels = []
+    for i in range(len(breaks) - 1):
+        lo, hi = format_number(breaks[i], decimals), format_number(breaks[i + 1], decimals)
+        labels.append(lo if lo == hi else f"{lo} – {hi}")
+    return labels

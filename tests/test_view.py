@@ -1,0 +1,198 @@
+"""The view: state round-trip, filters, fixed breaks, click handling and the detail panel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from map_fixtures import communes, departments, meetings, projects, proposals
+
+from cnrmap import view
+from cnrmap.errors import DataError
+from cnrmap.view import IndicatorData, MapState, ViewInputs
+
+DENSITY = pd.DataFrame({"code": ["04", "13", "83", "34"], "value": [95.4, 80.1, 70.0, 88.0]})
+FRANCE = pd.DataFrame({"code": [f"{i:02d}" for i in range(1, 11)], "value": [10.0 * i for i in range(1, 11)]})
+
+
+def density(values=DENSITY, france=FRANCE) -> IndicatorData:
+    return IndicatorData(
+        id="densite_mg", label="Densité", kind="numeric", level="departement", values=values,
+        unit="pour 100 000 habitants", vintage="2024", source="CNAM", higher_is_better=True,
+        france_values=france, references={"93": 90.0, "FR": 85.0},
+    )  # fmt: skip
+
+
+def zoning() -> IndicatorData:
+    com = communes()
+    values = pd.DataFrame({"code": com["code"], "value": ["ZIP", "ZAC", "HZ", "ZIP"] * 4})
+    return IndicatorData(
+        id="zonage_mg", label="Zonage", kind="categorical", level="commune", values=values,
+        categories={"ZIP": "ZIP", "ZAC": "ZAC", "ZAR": "ZAR", "HZ": "Hors zonage", "ND": "ND"},
+    )  # fmt: skip
+
+
+def compose(state: MapState, indicator: IndicatorData | None = None, **kwargs) -> view.ViewResult:
+    inputs = ViewInputs(departments=departments(), indicator=indicator or density(), communes=communes(), **kwargs)
+    return view.compose_view(state, inputs, projects(), proposals(), meetings())
+
+
+# --- state -------------------------------------------------------------------------------------------
+
+
+def test_default_state_round_trip():
+    state = MapState()
+    assert MapState.from_query_params(state.to_query_params()) == (state, [])
+
+
+def test_full_state_round_trip():
+    state = MapState(
+        territory="departement:2A", level="commune", indicator="zonage_mg", method="jenks", classes=7,
+        palette="cividis", overlay="zonage_mg", theme="prevention", statuses=("realise",), layers=(),
+        fixed_breaks=False, basemap=False, need="seuil_sans_projet", threshold=62.5,
+    )  # fmt: skip
+    params = state.to_query_params()
+    assert all(isinstance(v, str) for v in params.values())
+    assert MapState.from_query_params(params) == (state, [])
+
+
+def test_bad_params_fall_back_with_french_warnings():
+    state, warnings = MapState.from_query_params(
+        {"territory": "region:ABC", "classes": "42", "method": "kmeans", "statuses": "realise,perdu",
+         "basemap": "peut-être", "threshold": "abc", "level": "commune", "focus": "P-13-01"}
+    )  # fmt: skip
+    assert state == MapState(level="commune")
+    assert len(warnings) == 6
+    assert any("'region:ABC'" in w for w in warnings)
+    assert all(w.startswith("Paramètre « ") for w in warnings)
+
+
+def test_params_are_normalised():
+    state, warnings = MapState.from_query_params({"territory": ["departement:4"], "threshold": "2,5"})
+    assert warnings == [] and state.territory == "departement:04" and state.threshold == 2.5
+
+
+def test_invalid_state_raises_quoting_value():
+    with pytest.raises(ValueError, match="'canton'"):
+        MapState(level="canton")
+
+
+# --- composition --------------------------------------------------------------------------------------
+
+
+def test_region_view_table_and_ranks():
+    result = compose(MapState(territory="region:93"))
+    table = result.table.set_index("code")
+    assert list(table.index) == ["04", "13", "83"]
+    assert table.loc["04", "rank"] == 1 and table.loc["83", "rank"] == 3
+    assert table.loc["13", "projects"] == 2
+    assert result.state.indicator == "densite_mg"
+
+
+def test_fixed_breaks_use_all_of_france():
+    fixed = compose(MapState(territory="region:93", fixed_breaks=True))
+    local = compose(MapState(territory="region:93", fixed_breaks=False))
+    assert fixed.breaks[0] == 10.0 and fixed.breaks[-1] == 100.0
+    assert local.breaks[0] == 70.0 and local.breaks[-1] == 95.4
+    assert "toute la France" in " ".join(fixed.legends[0].notes)
+
+
+def test_missing_values_stay_missing():
+    values = DENSITY[DENSITY["code"] != "13"]
+    result = compose(MapState(territory="region:93"), density(values=values))
+    row = result.table.set_index("code").loc["13"]
+    assert pd.isna(row["value"]) and pd.isna(row["class"]) and row["value_label"] == "donnée manquante"
+    assert any("sans valeur" in w for w in result.warnings)
+
+
+def test_theme_and_status_filter_projects():
+    result = compose(MapState(territory="region:93", theme="prevention"))
+    assert result.table.set_index("code").loc["13", "projects"] == 1
+    result = compose(MapState(territory="region:93", statuses=("realise",)))
+    assert result.table.set_index("code").loc["83", "projects"] == 0
+
+
+def test_threshold_filter_without_project():
+    result = compose(MapState(territory="region:93", need="seuil_sans_projet", threshold=90.0))
+    selected = set(result.table.loc[result.table["selected"], "code"])
+    assert selected == set()  # 13 and 83 are under 90 but have projects
+    result = compose(MapState(territory="FR", need="seuil_sans_projet", threshold=90.0))
+    assert set(result.table.loc[result.table["selected"], "code"]) == {"34"}
+    assert result.notes[0].startswith("Lecture croisée : 1 départements")
+
+
+def test_zip_without_project_at_commune_level():
+    result = compose(MapState(territory="departement:13", level="commune", need="zip_sans_projet"), zoning())
+    selected = set(result.table.loc[result.table["selected"], "code"])
+    assert selected == {"13004"}  # 13001 is ZIP but has a project
+    assert any("département ne sont comptés" in n for n in result.notes)
+
+
+def test_zip_filter_needs_commune_level():
+    result = compose(MapState(territory="region:93", need="zip_sans_projet"))
+    assert result.table["selected"].all()
+    assert any("niveau Communes" in w for w in result.warnings)
+
+
+def test_unknown_territory_is_a_data_error():
+    with pytest.raises(DataError, match="'99'"):
+        compose(MapState(territory="departement:99"))
+
+
+# --- click and detail ---------------------------------------------------------------------------------
+
+
+def test_click_to_code():
+    assert view.click_to_code(None) is None
+    assert view.click_to_code({"last_active_drawing": None, "last_object_clicked": {"lat": 1, "lng": 2}}) is None
+    assert view.click_to_code({"last_active_drawing": {"properties": {"code": "13"}}}) == "13"
+    assert view.click_to_code({"last_active_drawing": {"properties": {"code": "2A004"}}}) == "2A004"
+    assert view.click_to_code({"last_active_drawing": {"properties": {"popup": "<b>x</b>"}}}) is None
+    assert view.click_to_code({"last_active_drawing": {"properties": {"code": "<script>"}}}) is None
+
+
+def test_territory_detail_department():
+    result = compose(MapState(territory="region:93"))
+    detail = view.territory_detail("13", "departement", result, projects(), proposals())
+    assert detail["name"] == "Bouches-du-Rhône" and detail["region_code"] == "93"
+    (ind,) = detail["indicators"]
+    assert ind["rank"] == 2 and ind["of"] == 3 and ind["france_reference"] == 85.0
+    assert {p["id"] for p in detail["projects"]} == {"P-13-01", "P-13-02"}
+    assert detail["proposals"]["departement"] == {"Accès au médecin traitant": ["Proposition 13 accès"]}
+    assert detail["proposals"]["region"] == {"Prévention": ["Proposition régionale"]}
+    assert detail["proposal_count"] == 2
+    assert view.territory_detail("34", "departement", result, projects(), proposals()) == {}
+
+
+def test_territory_detail_commune():
+    result = compose(MapState(territory="departement:13", level="commune"), zoning())
+    detail = view.territory_detail("13001", "commune", result, projects(), proposals())
+    assert detail["department_code"] == "13"
+    assert [p["id"] for p in detail["projects"]] == ["P-13-01"]
+    assert [p["id"] for p in detail["department_projects"]] == ["P-13-02"]
+    assert detail["indicators"][0]["display"] == "ZIP"
+
+
+# --- with the real embedded data ---------------------------------------------------------------------
+
+
+def test_build_view_france_departments(empty_settings):
+    from cnrmap import datasets
+
+    data = datasets.load_cnr_data(empty_settings)
+    result = view.build_view(MapState(), empty_settings, data.projects, data.proposals, data.meetings)
+    assert result.state.indicator == "densite_mg"
+    assert len(result.table) >= 96
+    html = result.map.get_root().render()
+    assert len(html.encode()) < 400_000
+    assert result.boundaries
+
+
+def test_build_view_commune_level_without_boundaries_says_what_to_do(empty_settings):
+    from cnrmap import datasets
+
+    data = datasets.load_cnr_data(empty_settings)
+    with pytest.raises(DataError) as info:
+        view.build_view(
+            MapState(territory="departement:13", level="commune"), empty_settings, data.projects, data.proposals
+        )
+    assert "cnrmap fetch" in info.value.render()
