@@ -1,49 +1,60 @@
-"""Accueil: what the app shows, from which sources, key figures, links to the pages."""
+"""Entry point: the navigation, and the Accueil page (what the app shows, sources, key figures, links)."""
 
 import streamlit as st
 
 from cnrmap import cached
 from cnrmap.aggregate import key_figures
 
-st.set_page_config(page_title="CNR santé — Accueil", page_icon="🗺️", layout="wide")
 
-st.title("Le CNR santé sur la carte")
-st.markdown(
-    "Les concertations du **Conseil national de la refondation en santé** (2022-2023) ont produit des "
-    "propositions et des projets locaux. Cette application les place sur une même carte, à côté des "
-    "indicateurs qui les éclairent : densité de médecins généralistes, accessibilité (APL), zonage "
-    "médecins de l'ARS (ZIP / ZAC / hors zonage)."
-)
+def home() -> None:
+    st.set_page_config(page_title="CNR santé — Accueil", page_icon="🗺️", layout="wide")
+    st.title("Le CNR santé sur la carte")
+    st.markdown(
+        "Les concertations du **Conseil national de la refondation en santé** (2022-2023) ont produit des "
+        "propositions et des projets locaux. Cette application les place sur une même carte, à côté des "
+        "indicateurs qui les éclairent : densité de médecins généralistes, accessibilité (APL), zonage "
+        "médecins de l'ARS (ZIP / ZAC / hors zonage)."
+    )
 
-data = cached.or_stop(cached.cnr_data)
-figures = key_figures(data.projects, data.proposals, data.meetings)
+    data = cached.or_stop(cached.cnr_data)
+    figures = key_figures(data.projects, data.proposals, data.meetings)
 
-cols = st.columns(5)
-cols[0].metric("Projets locaux", figures["projects"])
-cols[1].metric("dont réalisés", figures["realise"])
-cols[2].metric("dont en cours", figures["en_cours"])
-cols[3].metric("Propositions", figures["proposals"])
-cols[4].metric("Réunions et ateliers", figures["meetings"])
-st.caption(
-    f"{figures['regions']} régions couvertes. Statut des projets selon les dossiers de presse des "
-    f"Bouches-du-Rhône et du Var (un an après) ; {figures['non_renseigne']} projets sans statut publié "
-    "(« non renseigné », jamais deviné)."
-)
+    cols = st.columns(5)
+    cols[0].metric("Projets locaux", figures["projects"])
+    cols[1].metric("dont réalisés", figures["realise"])
+    cols[2].metric("dont en cours", figures["en_cours"])
+    cols[3].metric("Propositions", figures["proposals"])
+    cols[4].metric("Réunions et ateliers", figures["meetings"])
+    st.caption(
+        f"{figures['regions']} régions couvertes. Statut des projets selon les dossiers de presse des "
+        f"Bouches-du-Rhône et du Var (un an après) ; {figures['non_renseigne']} projets sans statut publié "
+        "(« non renseigné », jamais deviné)."
+    )
 
-st.subheader("Explorer")
-links = st.columns(4)
-links[0].page_link("pages/1_Carte.py", label="Carte", icon="🗺️")
-links[1].page_link("pages/2_Propositions.py", label="Propositions", icon="💬")
-links[2].page_link("pages/3_Projets.py", label="Projets", icon="📍")
-links[3].page_link("pages/4_Sources.py", label="Sources", icon="📚")
+    st.subheader("Explorer")
+    links = st.columns(4)
+    links[0].page_link("pages/1_Carte.py", label="Carte", icon="🗺️")
+    links[1].page_link("pages/2_Propositions.py", label="Propositions", icon="💬")
+    links[2].page_link("pages/3_Projets.py", label="Projets", icon="📍")
+    links[3].page_link("pages/4_Sources.py", label="Sources", icon="📚")
 
-st.subheader("D'où viennent les données")
-st.markdown(
-    "- **CNR santé** : brochure régionale de l'ARS Provence-Alpes-Côte d'Azur, dossiers de presse des "
-    "Bouches-du-Rhône et du Var, synthèse des 47 ateliers de Nouvelle-Aquitaine, synthèse de l'Hérault. "
-    "Chaque ligne cite le document et la ligne où le fait figure.\n"
-    "- **Indicateurs** : densité de médecins généralistes libéraux (CNAM, 2024), APL (agrégation "
-    "départementale de données DREES), zonage médecins (CartoSanté / ARS), populations légales (INSEE).\n"
-    "- **Contours** : IGN ADMIN EXPRESS COG 2018 (Licence Ouverte).\n\n"
-    "Le détail, les millésimes et les licences sont sur la page **Sources**."
-)
+    st.subheader("D'où viennent les données")
+    st.markdown(
+        "- **CNR santé** : brochure régionale de l'ARS Provence-Alpes-Côte d'Azur, dossiers de presse des "
+        "Bouches-du-Rhône et du Var, synthèse des 47 ateliers de Nouvelle-Aquitaine, synthèse de l'Hérault. "
+        "Chaque ligne cite le document et la ligne où le fait figure.\n"
+        "- **Indicateurs** : densité de médecins généralistes libéraux (CNAM, 2024), APL (agrégation "
+        "départementale de données DREES), zonage médecins (CartoSanté / ARS), populations légales (INSEE).\n"
+        "- **Contours** : IGN ADMIN EXPRESS COG 2018 (Licence Ouverte).\n\n"
+        "Le détail, les millésimes et les licences sont sur la page **Sources**."
+    )
+
+
+PAGES = [
+    st.Page(home, title="Accueil", icon="🏠", default=True),
+    st.Page("pages/1_Carte.py", title="Carte", icon="🗺️", url_path="Carte"),
+    st.Page("pages/2_Propositions.py", title="Propositions", icon="💬", url_path="Propositions"),
+    st.Page("pages/3_Projets.py", title="Projets", icon="📍", url_path="Projets"),
+    st.Page("pages/4_Sources.py", title="Sources", icon="📚", url_path="Sources"),
+]
+st.navigation(PAGES).run()

@@ -59,6 +59,12 @@ def filter_meetings(meetings: pd.DataFrame, departments: Iterable[str] | None = 
     return meetings[meetings["department_code"].isin(list(departments))]
 
 
+def project_by_id(projects: pd.DataFrame, project_id: str | None) -> dict | None:
+    """The project ``project_id`` as a dict, or ``None`` (unknown or no id)."""
+    rows = projects[projects["id"] == project_id] if project_id else projects.iloc[0:0]
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
 def _contains(frame: pd.DataFrame, columns: list[str], text: str) -> pd.Series:
     needle = text.strip()
     mask = pd.Series(False, index=frame.index)

@@ -65,3 +65,44 @@ def departments():
     from cnrmap.boundaries import load_departments
 
     return load_departments(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def static_assets() -> None:
+    """Copy Leaflet and jQuery from the installed packages into the folder Streamlit serves (once)."""
+    from cnrmap.assets import install_static
+
+    install_static(settings().root / "static")
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def indicators() -> list:
+    from cnrmap import cnr_indicators
+    from cnrmap.indicators import list_indicators
+
+    return list_indicators(settings()) + cnr_indicators.catalogue()
+
+
+@st.cache_resource(show_spinner="Construction de la carte…", max_entries=32)
+def view(state, extra_key: str = "", _extra: dict | None = None):
+    """The map of ``state``; ``extra_key`` identifies the session's imported indicators in ``_extra``."""
+    from cnrmap.view import build_view
+
+    data = cnr_data()
+    return build_view(state, settings(), data.projects, data.proposals, data.meetings, extra_indicators=_extra)
+
+
+@st.cache_data(show_spinner=False)
+def search_places() -> dict[str, str]:
+    """Search entries « name (code) » → territory or commune key, from the installed references."""
+    from cnrmap.search import search_index
+
+    return search_index(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def import_reference():
+    """The code reference for imported indicators (COG 2026 from the cache or the mirror)."""
+    from cnrmap.importer import reference_for_settings
+
+    return reference_for_settings(settings())

@@ -29,6 +29,7 @@ from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 
+from cnrmap.config import Settings
 from cnrmap.errors import DataError, Problem
 
 Level = Literal["commune", "departement"]
@@ -1000,16 +1001,17 @@ def import_indicator(
 # --------------------------------------------------------------------------------------------------
 
 
-def _reference_path() -> Path:
-    from cnrmap.config import get_settings
+def reference_for_settings(settings: Settings) -> Reference:
+    """The code reference of the fetched COG (``cnrmap fetch --only cog``), or of a folder mirror."""
+    from cnrmap.catalog import get_source
 
-    settings = get_settings()
-    candidates = [settings.data_cache / "cog" / "communes.json"]
+    source = get_source("cog")
+    candidates = [source.local_path(settings, source.files[0])]
     if settings.mirror and "://" not in settings.mirror:
-        candidates.append(Path(settings.mirror) / "opendata" / "cog" / "communes.json")
+        candidates.append(Path(settings.mirror) / source.files[0].path)
     for path in candidates:
         if path.is_file():
-            return path
+            return Reference.from_cog_json(path)
     raise DataError(
         "Référentiel des communes (COG) introuvable.",
         problems=[Problem(str(p), "absent") for p in candidates],
@@ -1028,7 +1030,9 @@ def _run(args: argparse.Namespace) -> int:
             f"Le fichier {path.name!r} fait {_size_label(size)}, au-delà de la limite de {_size_label(MAX_BYTES)}.",
             hint="Gardez seulement les colonnes code et valeur, ou agrégez par département.",
         )
-    reference = Reference.from_cog_json(_reference_path())
+    from cnrmap.config import get_settings
+
+    reference = reference_for_settings(get_settings())
     result = import_indicator(
         path.read_bytes(),
         path.name,

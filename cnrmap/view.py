@@ -816,6 +816,7 @@ def build_view(
     projects: pd.DataFrame,
     proposals: pd.DataFrame | None = None,
     meetings: pd.DataFrame | None = None,
+    extra_indicators: Mapping[str, IndicatorData] | None = None,
 ) -> ViewResult:
     """Load what ``state`` needs (boundaries, indicator values) and compose the map.
 
@@ -826,7 +827,10 @@ def build_view(
     settings : Settings
         Paths and caches.
     projects, proposals, meetings : DataFrame
-        The curated CNR datasets (:mod:`cnrmap.datasets`).
+        The curated CNR datasets (:mod:`cnrmap.datasets`). They also give the CNR-derived indicators
+        (:mod:`cnrmap.cnr_indicators`: proposals and projects per department, with the theme filter).
+    extra_indicators : mapping of id to IndicatorData, optional
+        Indicators already computed by the caller (an indicator the user imported for the session).
 
     Returns
     -------
@@ -860,6 +864,8 @@ def build_view(
     dep_codes = list(_shown_departments(state, departments)["code"])
 
     catalogue = {i.id: i for i in _indicator_module().list_indicators(settings)}
+    computed = _computed_indicators(state, projects, proposals, extra_indicators)
+    catalogue |= {key: _meta_of(data) for key, data in computed.items()}
     indicator_id = state.indicator
     if indicator_id is not None and (
         indicator_id not in catalogue or state.level not in catalogue[indicator_id].levels
@@ -903,9 +909,16 @@ def build_view(
         if getattr(com_layer, "report", None) is not None:
             reports.append(com_layer.report)
 
-    indicator = _load_indicator(
-        meta, state.level, settings, dep_codes if state.level == "commune" else None, state.fixed_breaks, reports
-    )
+    if indicator_id in computed:
+        indicator = computed[indicator_id]
+    else:
+        indicator = _load_indicator(
+            meta, state.level, settings, dep_codes if state.level == "commune" else None, state.fixed_breaks, reports
+        )
+    if state.level == "commune":
+        indicator = replace(
+            indicator, values=indicator.values[indicator.values["code"].map(department_of_commune).isin(dep_codes)]
+        )
     if state.level == "departement":
         indicator = replace(indicator, values=indicator.values[indicator.values["code"].isin(dep_codes)])
     overlay = None
@@ -936,6 +949,39 @@ def build_view(
         warnings=tuple(warnings),
     )
     return compose_view(state, inputs, projects, proposals, meetings)
+
+
+def _computed_indicators(
+    state: MapState,
+    projects: pd.DataFrame,
+    proposals: pd.DataFrame | None,
+    extra: Mapping[str, IndicatorData] | None,
+) -> dict[str, IndicatorData]:
+    """Indicators that are not read from files: the CNR-derived ones and the caller's."""
+    from cnrmap import cnr_indicators
+
+    computed = {cnr_indicators.PROJECTS_ID: cnr_indicators.projects_indicator(projects, state.theme, state.statuses)}
+    if proposals is not None:
+        computed[cnr_indicators.PROPOSALS_ID] = cnr_indicators.proposals_indicator(proposals, state.theme)
+    return computed | dict(extra or {})
+
+
+def _meta_of(data: IndicatorData) -> Any:
+    from cnrmap.indicators import Indicator
+
+    return Indicator(
+        data.id,
+        data.label,
+        data.unit,
+        data.vintage,
+        data.source,
+        (data.level,),
+        data.kind,
+        dict(data.categories) or None,
+        data.higher_is_better,
+        True,
+        "",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""Indicators computed from the CNR data itself: proposals and projects per department.
+
+A department that no document covers has *no* value ("donnée manquante"), not zero: absence of a
+document is not absence of proposals. A covered department with none of the filtered theme gets 0.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cnrmap import aggregate, vocab
+from cnrmap.indicators import Indicator
+from cnrmap.view import IndicatorData
+
+PROPOSALS_ID = "propositions"
+PROJECTS_ID = "projets"
+DOCUMENTS = "Documents du CNR santé (Nouvelle-Aquitaine, Hérault ; PACA : projets)"
+
+
+def catalogue() -> list[Indicator]:
+    """The CNR-derived indicators, described like the pipeline's."""
+    return [
+        Indicator(
+            PROPOSALS_ID,
+            "Nombre de propositions du CNR santé",
+            "propositions",
+            "2022-2023",
+            "Synthèses départementales du CNR santé (Nouvelle-Aquitaine, Hérault)",
+            ("departement",),
+            "numeric",
+            None,
+            None,
+            True,
+            "",
+        ),
+        Indicator(
+            PROJECTS_ID,
+            "Nombre de projets locaux du CNR santé",
+            "projets",
+            "2023",
+            "ARS Provence-Alpes-Côte d'Azur, brochure « Dans les territoires »",
+            ("departement",),
+            "numeric",
+            None,
+            None,
+            True,
+            "",
+        ),
+    ]
+
+
+def _label(base: str, theme: str | None) -> str:
+    return f"{base} — {vocab.THEME_SHORT[theme]}" if theme else base
+
+
+def _with_zeros(counts: pd.DataFrame, covered: set[str]) -> pd.DataFrame:
+    values = pd.Series(0.0, index=sorted(covered), dtype="float64")
+    values.update(counts.set_index("code")["value"])
+    return values.rename_axis("code").reset_index(name="value")
+
+
+def proposals_indicator(proposals: pd.DataFrame, theme: str | None = None) -> IndicatorData:
+    """Departmental proposals per department (optionally of one theme)."""
+    meta = catalogue()[0]
+    departmental = aggregate.filter_proposals(proposals)
+    covered = set(departmental.loc[departmental["scope_level"] == "departement", "territory_code"])
+    values = _with_zeros(aggregate.proposals_per_territory(proposals, "departement", theme), covered)
+    return IndicatorData(
+        id=meta.id,
+        label=_label(meta.label, theme),
+        kind="numeric",
+        level="departement",
+        values=values,
+        unit=meta.unit,
+        vintage=meta.vintage,
+        source=meta.source,
+        france_values=values,
+    )
+
+
+def projects_indicator(
+    projects: pd.DataFrame, theme: str | None = None, statuses: tuple[str, ...] | None = None
+) -> IndicatorData:
+    """Local projects per department (with the map's theme and status filters)."""
+    meta = catalogue()[1]
+    covered = set(projects["department_code"])
+    shown = aggregate.filter_projects(projects, themes=[theme] if theme else None, statuses=statuses)
+    values = _with_zeros(aggregate.projects_per_department(shown), covered)
+    return IndicatorData(
+        id=meta.id,
+        label=_label(meta.label, theme),
+        kind="numeric",
+        level="departement",
+        values=values,
+        unit=meta.unit,
+        vintage=meta.vintage,
+        source=meta.source,
+        france_values=values,
+    )
+
+
+def imported_indicator(values: pd.DataFrame, level: str, name: str, unit: str, filename: str) -> IndicatorData:
+    """An indicator the user imported (see :func:`cnrmap.importer.import_indicator`), for this session."""
+    slug = "".join(ch if ch.isalnum() else "_" for ch in name.lower())[:40].strip("_") or "indicateur"
+    frame = values[["code", "value"]].reset_index(drop=True)
+    return IndicatorData(
+        id=f"import_{slug}",
+        label=name,
+        kind="numeric",
+        level=level,
+        values=frame,
+        unit=unit,
+        vintage="importé",
+        source=f"Fichier importé : {filename}",
+        france_values=frame,
+    )

@@ -1,0 +1,207 @@
+"""Carte: the layered map of indicators, CNR projects and meetings, with its controls and detail panel."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from cnrmap import cached, classify, cnr_indicators, vocab
+from cnrmap.aggregate import project_by_id
+from cnrmap.errors import DataError
+from cnrmap.export_csv import to_csv_bytes
+from cnrmap.importer import import_indicator
+from cnrmap.panel import detail_markdown
+from cnrmap.search import territory_of
+from cnrmap.view import LAYERS, LEVELS, NEEDS, MapState, click_to_code, territory_detail
+
+st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
+cached.static_assets()
+
+data = cached.or_stop(cached.cnr_data)
+ref = cached.or_stop(cached.reference)
+imported = st.session_state.setdefault("imported", {})
+
+# --- State: the URL is the truth; widgets are (re)initialised from it when it changes. -------------------
+params = st.query_params.to_dict()
+if st.session_state.get("carte_params") != params:
+    state, url_warnings = MapState.from_query_params(params)
+    st.session_state.update(
+        territory=state.territory,
+        level=state.level,
+        indicator=state.indicator or "",
+        overlay=state.overlay or "",
+        method=state.method,
+        classes=state.classes,
+        palette=state.palette,
+        fixed_breaks=state.fixed_breaks,
+        theme=state.theme or "",
+        statuses=list(state.statuses),
+        layers=list(state.layers),
+        basemap=state.basemap,
+        need=state.need or "",
+        threshold=state.threshold,
+        url_warnings=url_warnings,
+    )
+    st.session_state["carte_params"] = params
+
+territories = {"FR": "France entière"}
+territories |= {f"region:{c}": f"Région — {n}" for c, n in zip(ref.regions["code"], ref.regions["name"], strict=True)}
+territories |= {
+    f"departement:{c}": f"{n} ({c})" for c, n in zip(ref.departments["code"], ref.departments["name"], strict=True)
+}
+
+
+def go_to_place() -> None:
+    key = cached.search_places().get(st.session_state.get("search") or "")
+    if key:
+        territory, commune = territory_of(key)
+        st.session_state.territory = territory
+        st.session_state.focus_commune = commune
+        if commune:
+            st.session_state.level = "commune"
+
+
+def import_upload() -> None:
+    upload = st.session_state.get("upload")
+    if upload is None:
+        return
+    name = st.session_state.import_name or upload.name
+    try:
+        result = import_indicator(
+            upload.getvalue(),
+            upload.name,
+            reference=cached.import_reference(),
+            name=name,
+            unit=st.session_state.import_unit,
+        )
+    except DataError as exc:
+        st.session_state.import_outcome = ("error", exc.render(), None)
+        return
+    table = None
+    if result.usable:
+        indicator = cnr_indicators.imported_indicator(
+            result.values, result.level, name, st.session_state.import_unit, upload.name
+        )
+        imported[indicator.id] = indicator
+        st.session_state.level, st.session_state.indicator = indicator.level, indicator.id
+        table = result.table()
+    st.session_state.import_outcome = ("report", result.report.to_french(), table)
+
+
+with st.sidebar:
+    st.selectbox(
+        "Rechercher un lieu",
+        list(cached.search_places()),
+        index=None,
+        placeholder="Commune, département, région…",
+        key="search",
+        on_change=go_to_place,
+    )
+    st.selectbox("Territoire", list(territories), format_func=territories.get, key="territory")
+    st.radio("Niveau", list(LEVELS), format_func=LEVELS.get, key="level", horizontal=True)
+    catalogue = cached.indicators()
+    choices = {
+        i.id: f"{i.label} ({i.vintage})" for i in catalogue if i.installed and st.session_state.level in i.levels
+    }
+    choices |= {k: f"{v.label} (importé)" for k, v in imported.items() if v.level == st.session_state.level}
+    if st.session_state.indicator not in choices:
+        st.session_state.indicator = ""
+    st.selectbox("Indicateur", ["", *choices], format_func=lambda k: choices.get(k, "Par défaut"), key="indicator")
+    missing = [i for i in catalogue if not i.installed]
+    if missing:
+        st.caption("Non installé : " + " ; ".join(i.label for i in missing) + " (voir la page Sources).")
+    overlays = {i.id: i.label for i in catalogue if i.installed and i.kind == "categorical"}
+    if st.session_state.overlay not in overlays:
+        st.session_state.overlay = ""
+    st.selectbox(
+        "Surcouche (contours colorés)", ["", *overlays], format_func=lambda k: overlays.get(k, "Aucune"), key="overlay"
+    )
+    with st.expander("Classes et couleurs"):
+        st.selectbox("Méthode", list(classify.METHODS), format_func=classify.METHODS.get, key="method")
+        st.slider("Nombre de classes", classify.MIN_CLASSES, classify.MAX_CLASSES, key="classes")
+        st.selectbox("Palette", list(classify.PALETTES), format_func=classify.PALETTES.get, key="palette")
+        st.toggle("Mêmes classes pour toute la France (cartes comparables)", key="fixed_breaks")
+    st.subheader("Filtres")
+    st.selectbox("Thème", ["", *vocab.THEMES], format_func=lambda k: vocab.THEME_SHORT.get(k, "Tous"), key="theme")
+    st.multiselect("Statut des projets", list(vocab.STATUSES), format_func=vocab.STATUSES.get, key="statuses")
+    st.multiselect("Couches", list(LAYERS), format_func=LAYERS.get, key="layers")
+    st.toggle("Fond de carte (nécessite internet)", key="basemap")
+    st.subheader("Lecture croisée")
+    st.selectbox("Mettre en évidence", ["", *NEEDS], format_func=lambda k: NEEDS.get(k, "Rien"), key="need")
+    if st.session_state.need in ("seuil_sans_projet", "projet_hors_besoin"):
+        st.number_input("Seuil (par défaut : valeur France)", key="threshold")
+    with st.expander("Importer un indicateur"):
+        st.file_uploader("Fichier CSV ou XLSX (codes INSEE et valeurs)", type=["csv", "txt", "xlsx"], key="upload")
+        st.text_input("Nom de l'indicateur", key="import_name")
+        st.text_input("Unité", key="import_unit")
+        st.button("Importer", key="import", on_click=import_upload, disabled=st.session_state.get("upload") is None)
+        outcome = st.session_state.get("import_outcome")
+        if outcome:
+            kind, text, table = outcome
+            if kind == "error":
+                st.error(text)
+            else:
+                st.text(text)
+            if table is not None:
+                st.download_button(
+                    "Télécharger l'indicateur avec les noms (CSV)",
+                    to_csv_bytes(table, variant="utf8-bom"),
+                    file_name="indicateur-importe.csv",
+                )
+
+try:
+    state = MapState(
+        territory=st.session_state.territory,
+        level=st.session_state.level,
+        indicator=st.session_state.indicator or None,
+        method=st.session_state.method,
+        classes=st.session_state.classes,
+        palette=st.session_state.palette,
+        overlay=st.session_state.overlay or None,
+        theme=st.session_state.theme or None,
+        statuses=tuple(st.session_state.statuses),
+        layers=tuple(st.session_state.layers),
+        fixed_breaks=st.session_state.fixed_breaks,
+        basemap=st.session_state.basemap,
+        need=st.session_state.need or None,
+        threshold=st.session_state.get("threshold"),
+    )
+except ValueError as exc:
+    st.error(f"Réglage invalide : {exc}")
+    st.stop()
+new_params = state.to_query_params()
+if new_params != params:
+    st.query_params.from_dict(new_params)
+    st.session_state["carte_params"] = new_params
+
+extra_key = ",".join(sorted(imported))
+view = cached.or_stop(lambda: cached.view(state, extra_key, _extra=imported))
+
+st.title(f"{view.indicator.label} — {territories.get(view.state.territory, view.state.territory)}")
+for message in st.session_state.get("url_warnings", []) + view.warnings:
+    st.warning(message)
+for note in view.notes:
+    st.caption(note)
+
+left, right = st.columns([3, 1])
+with left:
+    returned = st_folium(
+        view.map,
+        key="map",
+        height=640,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+    st.caption(" ".join(view.boundaries))
+with right:
+    code = click_to_code(returned) or st.session_state.get("focus_commune")
+    detail = territory_detail(code, view.state.level, view, data.projects, data.proposals) if code else {}
+    st.markdown(detail_markdown(detail))
+
+chosen = project_by_id(data.projects, st.query_params.get("focus"))
+if chosen:
+    st.info(f"Projet sélectionné : **{chosen['title']}** ({vocab.STATUSES[chosen['status']]}, {chosen['summary']})")
+
+with st.expander(f"Tableau des {len(view.table)} territoires affichés"):
+    st.dataframe(view.table, hide_index=True)
+    st.download_button(
+        "Télécharger (CSV)", to_csv_bytes(view.table, variant="utf8-bom"), file_name="cnr-carte-territoires.csv"
+    )
