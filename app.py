@@ -23,7 +23,11 @@ def home() -> None:
     cols[0].metric("Projets locaux", figures["projects"])
     cols[1].metric("dont réalisés", figures["realise"])
     cols[2].metric("dont en cours", figures["en_cours"])
-    cols[3].metric("Propositions", figures["proposals"])
+    cols[3].metric(
+        "Propositions",
+        figures["proposals"],
+        help="Sans double compte : les synthèses départementales de Nouvelle-Aquitaine sont déjà dans la synthèse régionale.",
+    )
     cols[4].metric("Réunions et ateliers", figures["meetings"])
     st.caption(
         f"{figures['regions']} régions couvertes. Statut des projets selon les dossiers de presse des "
@@ -33,10 +37,10 @@ def home() -> None:
 
     st.subheader("Explorer")
     links = st.columns(4)
-    links[0].page_link("pages/1_Carte.py", label="Carte", icon="🗺️")
-    links[1].page_link("pages/2_Propositions.py", label="Propositions", icon="💬")
-    links[2].page_link("pages/3_Projets.py", label="Projets", icon="📍")
-    links[3].page_link("pages/4_Sources.py", label="Sources", icon="📚")
+    links[0].page_link("pages/1_Carte.py", label="Carte", icon=":material/map:")
+    links[1].page_link("pages/2_Propositions.py", label="Propositions", icon=":material/forum:")
+    links[2].page_link("pages/3_Projets.py", label="Projets", icon=":material/location_on:")
+    links[3].page_link("pages/4_Sources.py", label="Sources", icon=":material/menu_book:")
 
     st.subheader("D'où viennent les données")
     st.markdown(
@@ -51,10 +55,10 @@ def home() -> None:
 
 
 PAGES = [
-    st.Page(home, title="Accueil", icon="🏠", default=True),
-    st.Page("pages/1_Carte.py", title="Carte", icon="🗺️", url_path="Carte"),
-    st.Page("pages/2_Propositions.py", title="Propositions", icon="💬", url_path="Propositions"),
-    st.Page("pages/3_Projets.py", title="Projets", icon="📍", url_path="Projets"),
-    st.Page("pages/4_Sources.py", title="Sources", icon="📚", url_path="Sources"),
+    st.Page(home, title="Accueil", icon=":material/home:", default=True),
+    st.Page("pages/1_Carte.py", title="Carte", icon=":material/map:", url_path="Carte"),
+    st.Page("pages/2_Propositions.py", title="Propositions", icon=":material/forum:", url_path="Propositions"),
+    st.Page("pages/3_Projets.py", title="Projets", icon=":material/location_on:", url_path="Projets"),
+    st.Page("pages/4_Sources.py", title="Sources", icon=":material/menu_book:", url_path="Sources"),
 ]
 st.navigation(PAGES).run()

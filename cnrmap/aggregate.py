@@ -116,6 +116,18 @@ def to_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(located, geometry=gpd.points_from_xy(located["lon"], located["lat"]), crs="EPSG:4326")
 
 
+def distinct_proposals(proposals: pd.DataFrame) -> pd.DataFrame:
+    """Proposals counted once: a region's own synthesis when it has one, else its departments' ones.
+
+    The Nouvelle-Aquitaine regional synthesis gathers what its department syntheses list (its group
+    totals are their sums), so adding both would count the same ideas twice.
+    """
+    rows = filter_proposals(proposals)
+    with_regional = set(rows.loc[rows["scope_level"] == "region", "region_code"])
+    keep = (rows["scope_level"] == "region") | ~rows["region_code"].isin(with_regional)
+    return rows[keep]
+
+
 def key_figures(projects: pd.DataFrame, proposals: pd.DataFrame, meetings: pd.DataFrame) -> dict[str, int]:
     """The home page's figures, computed from the data."""
     status = projects["status"].value_counts()
@@ -125,7 +137,7 @@ def key_figures(projects: pd.DataFrame, proposals: pd.DataFrame, meetings: pd.Da
         "realise": int(status.get("realise", 0)),
         "en_cours": int(status.get("en_cours", 0)),
         "non_renseigne": int(status.get("non_renseigne", 0)),
-        "proposals": len(filter_proposals(proposals)),
+        "proposals": len(distinct_proposals(proposals)),
         "meetings": len(meetings),
         "regions": len(regions),
     }

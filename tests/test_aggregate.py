@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from cnrmap.aggregate import (
+    distinct_proposals,
     filter_projects,
     filter_proposals,
     key_figures,
@@ -99,6 +100,11 @@ def test_points_skip_rows_without_coordinates(projects):
     assert points.geometry.iloc[0].x == pytest.approx(5.4)
 
 
+def test_distinct_proposals_do_not_count_a_region_twice(proposals):
+    # Region 75 has its own synthesis (P3): its departments' proposals (P1, P2) are not added.
+    assert list(distinct_proposals(proposals)["id"]) == ["P3", "P4"]
+
+
 def test_key_figures(projects, proposals):
     meetings = pd.DataFrame({"region_code": ["75", "93"]})
     figures = key_figures(projects, proposals, meetings)
@@ -107,7 +113,7 @@ def test_key_figures(projects, proposals):
         "realise": 1,
         "en_cours": 1,
         "non_renseigne": 1,
-        "proposals": 4,
+        "proposals": 2,
         "meetings": 2,
         "regions": 2,
     }

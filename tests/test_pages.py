@@ -41,6 +41,8 @@ def test_home_renders_key_figures():
     assert metrics["dont réalisés"] == "8"
     assert metrics["dont en cours"] == "5"
     assert metrics["Réunions et ateliers"] == "53"
+    # 76 PACA + 178 Nouvelle-Aquitaine (regional synthesis) + 208 Hérault, no double count.
+    assert metrics["Propositions"] == "462"
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,0 +1,108 @@
+"""The Carte page under AppTest: controls change the map, the URL holds the state, errors are French."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnrmap.config import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def carte(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/1_Carte.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def map_script(at: AppTest) -> str:
+    """The map's JavaScript, with JSON's \\uXXXX escapes decoded so French text can be searched."""
+    (component,) = at.get("component_instance")
+    script = json.loads(component.proto.json_args)["script"]
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
+
+
+def test_default_view_is_gp_density_of_france():
+    at = carte()
+    assert at.title[0].value == "Densité de médecins généralistes libéraux — France entière"
+    script = map_script(at)
+    assert "Densité de médecins généralistes libéraux" in script
+    assert "donnée manquante" in script or "Quantiles" in script
+    assert "Arles : renforcer la permanence des soins ambulatoires" in script
+
+
+def test_changing_the_indicator_changes_the_map():
+    at = carte()
+    at.selectbox(key="indicator").select("apl_mg_2024").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Accessibilité potentielle localisée (APL)")
+    assert "consultations par habitant et par an" in map_script(at)
+    assert at.query_params["indicator"] == "apl_mg_2024"
+
+
+def test_changing_the_territory_fits_it_and_updates_the_url():
+    at = carte()
+    at.selectbox(key="territory").select("departement:83").run()
+    assert at.title[0].value.endswith("Var (83)")
+    assert at.query_params["territory"] == "departement:83"
+    assert "Tableau des 1 territoires affichés" in [e.label for e in at.expander]
+
+
+def test_status_filter_applies_to_markers():
+    at = carte(territory="departement:83")
+    before = map_script(at)
+    assert "Draguignan : promouvoir et articuler" in before  # en cours
+    at.multiselect(key="statuses").set_value(["realise"]).run()
+    after = map_script(at)
+    assert "Draguignan : promouvoir et articuler" not in after
+    assert "Toulon : renforcer les parcours de soins" in after  # réalisé
+
+
+def test_theme_filter_changes_the_proposals_count_layer():
+    at = carte(indicator="propositions")
+    all_themes = at.title[0].value
+    at.selectbox(key="theme").select("prevention").run()
+    assert at.title[0].value != all_themes and "Prévention" in at.title[0].value
+
+
+def test_url_reopens_the_same_view():
+    at = carte(territory="region:75", indicator="propositions", method="jenks", classes="4", basemap="0")
+    assert at.title[0].value == "Nombre de propositions du CNR santé — Région — Nouvelle-Aquitaine"
+    assert at.selectbox(key="method").value == "jenks"
+    assert at.slider(key="classes").value == 4
+    assert "Seuils naturels (Jenks)" in map_script(at)
+
+
+def test_bad_url_values_fall_back_with_a_french_warning():
+    at = carte(method="magie", classes="99")
+    messages = " ".join(w.value for w in at.warning)
+    assert "Paramètre « method » ignoré" in messages and "Paramètre « classes » ignoré" in messages
+
+
+def test_commune_level_without_boundaries_says_how_to_fetch(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNRMAP_CACHE_DIR", str(tmp_path))
+    at = carte(territory="departement:13", level="commune")
+    text = " ".join(e.value for e in at.error) + " ".join(i.value for i in at.info)
+    assert "cnrmap fetch" in text
+
+
+def test_detail_panel_invites_a_click():
+    at = carte()
+    assert any("Cliquez sur un territoire" in m.value for m in at.markdown)
