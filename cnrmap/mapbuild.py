@@ -522,7 +522,35 @@ def _project_layer(projects: pd.DataFrame) -> folium.GeoJson:
                 "tip": _esc(row.get("title")),
             }
         )
-    return _points_geojson(rows, "Projets du CNR santé", styles)
+    return _points_geojson(spread_duplicates(rows), "Projets du CNR santé", styles)
+
+
+SPREAD_RADIUS_DEG = 0.05
+
+
+def spread_duplicates(rows: list[dict], radius: float = SPREAD_RADIUS_DEG) -> list[dict]:
+    """Move points that share a position onto a small ring around it, so that each stays clickable.
+
+    Display only: several projects of one commune, or department-wide projects that share the
+    department's point, would otherwise hide each other. The data keep their coordinates.
+    """
+    groups: dict[tuple[float, float], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["lat"], row["lon"]), []).append(row)
+    out = []
+    for (lat, lon), members in groups.items():
+        n = len(members)
+        for i, row in enumerate(members):
+            if n == 1:
+                out.append(row)
+                continue
+            angle = 2 * math.pi * i / n
+            shifted = {
+                "lat": round(lat + radius * math.sin(angle), 5),
+                "lon": round(lon + radius * math.cos(angle) / max(math.cos(math.radians(lat)), 0.1), 5),
+            }
+            out.append(row | shifted)
+    return out
 
 
 def _dark(colour: str) -> str:
@@ -550,7 +578,7 @@ def _meeting_layer(meetings: pd.DataFrame) -> folium.GeoJson:
                 "tip": _esc(row.get("place")),
             }
         )
-    return _points_geojson(rows, "Réunions du CNR santé", styles)
+    return _points_geojson(spread_duplicates(rows), "Réunions du CNR santé", styles)
 
 
 def points_legend(projects: pd.DataFrame | None, meetings: pd.DataFrame | None) -> LegendSpec | None:

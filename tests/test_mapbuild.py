@@ -152,3 +152,13 @@ def test_ordinal_and_format():
     assert mapbuild.ordinal(1) == "1er" and mapbuild.ordinal(3) == "3e"
     assert mapbuild.format_value(None, "%") == "donnée manquante"
     assert mapbuild.format_value(12.5, "%", 1) == "12,5 %"
+
+
+def test_points_sharing_a_position_are_spread_on_a_ring():
+    from cnrmap.mapbuild import spread_duplicates
+
+    rows = [{"key": k, "lat": 44.0, "lon": 6.0} for k in "abc"] + [{"key": "d", "lat": 43.0, "lon": 5.0}]
+    out = {r["key"]: (r["lat"], r["lon"]) for r in spread_duplicates(rows)}
+    assert out["d"] == (43.0, 5.0)
+    assert len({out[k] for k in "abc"}) == 3
+    assert all(abs(out[k][0] - 44.0) <= 0.05 + 1e-9 for k in "abc")
