@@ -37,10 +37,10 @@ def home() -> None:
 
     st.subheader("Explorer")
     links = st.columns(4)
-    links[0].page_link("pages/1_Carte.py", label="Carte", icon=":material/map:")
-    links[1].page_link("pages/2_Propositions.py", label="Propositions", icon=":material/forum:")
-    links[2].page_link("pages/3_Projets.py", label="Projets", icon=":material/location_on:")
-    links[3].page_link("pages/4_Sources.py", label="Sources", icon=":material/menu_book:")
+    links[0].page_link("pages/1_Carte.py", label="Carte")
+    links[1].page_link("pages/2_Propositions.py", label="Propositions")
+    links[2].page_link("pages/3_Projets.py", label="Projets")
+    links[3].page_link("pages/4_Sources.py", label="Sources")
 
     st.subheader("D'où viennent les données")
     st.markdown(
@@ -55,10 +55,10 @@ def home() -> None:
 
 
 PAGES = [
-    st.Page(home, title="Accueil", icon=":material/home:", default=True),
-    st.Page("pages/1_Carte.py", title="Carte", icon=":material/map:", url_path="Carte"),
-    st.Page("pages/2_Propositions.py", title="Propositions", icon=":material/forum:", url_path="Propositions"),
-    st.Page("pages/3_Projets.py", title="Projets", icon=":material/location_on:", url_path="Projets"),
-    st.Page("pages/4_Sources.py", title="Sources", icon=":material/menu_book:", url_path="Sources"),
+    st.Page(home, title="Accueil", default=True),
+    st.Page("pages/1_Carte.py", title="Carte", url_path="carte"),
+    st.Page("pages/2_Propositions.py", title="Propositions", url_path="propositions"),
+    st.Page("pages/3_Projets.py", title="Projets", url_path="projets"),
+    st.Page("pages/4_Sources.py", title="Sources", url_path="sources"),
 ]
 st.navigation(PAGES).run()

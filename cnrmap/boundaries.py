@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from cnrmap import commune_cache
 from cnrmap.catalog import get_source, is_installed
 from cnrmap.codes import Cog, normalize_commune_code, normalize_department_code
 from cnrmap.config import Settings
@@ -247,8 +248,11 @@ def load_communes(settings: Settings, departments: Sequence[str]) -> BoundaryLay
             f"Contours communaux non installés pour : {', '.join(missing)}.",
             hint=f"Télécharger : cnrmap fetch --departments {','.join(missing)}",
         )
+    layer = _from_national_cache(settings, wanted)
+    if layer is not None:
+        return layer
     cog = load_cog(settings)
-    frames, report = [], None
+    frames, report, parts = [], None, {}
     for department in wanted:
         raw_path = source.local_path(settings, source.file_for_department(department))
         ensure_geoparquet(raw_path)
@@ -266,8 +270,71 @@ def load_communes(settings: Settings, departments: Sequence[str]) -> BoundaryLay
             gdf.to_parquet(tmp)
             tmp.replace(reconciled_path)
         frames.append(gdf)
+        parts[department] = part
         report = part if report is None else report.combine(part)
     gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS)
+    installed = installed_commune_departments(settings)
+    if set(wanted) == set(installed):
+        # Every installed department is here: write the national cache, so that the next load reads one file.
+        sources, cog_path = _commune_sources(settings, installed)
+        commune_cache.write(settings, gdf, parts, commune_cache.source_signature(sources, cog_path))
+    return _commune_layer(gdf, report, len(wanted))
+
+
+def _commune_sources(settings: Settings, departments: Sequence[str]) -> tuple[dict[str, Path], Path]:
+    source = get_source("communes")
+    sources = {d: source.local_path(settings, source.file_for_department(d)) for d in departments}
+    cog = get_source("cog")
+    return sources, cog.local_path(settings, cog.files[0])
+
+
+def _from_national_cache(settings: Settings, wanted: Sequence[str], scale: str | None = None) -> BoundaryLayer | None:
+    """Communes of ``wanted`` from the national cache when it is fresh and covers them, else ``None``."""
+    sources, cog_path = _commune_sources(settings, installed_commune_departments(settings))
+    if not set(wanted) <= set(sources) or not cog_path.is_file():
+        return None
+    manifest = commune_cache.read_manifest(settings, sources, cog_path)
+    if manifest is None:
+        return None
+    gdf, report = commune_cache.read(settings, manifest, wanted, scale)
+    return _commune_layer(commune_cache.frame_for_view(gdf), report, len(wanted))
+
+
+def load_communes_for_scale(settings: Settings, departments: Sequence[str], scale: str) -> tuple[BoundaryLayer, bool]:
+    """Commune boundaries already simplified for a display scale, when the national cache has them.
+
+    Parameters
+    ----------
+    settings:
+        Cache locations.
+    departments:
+        Department codes.
+    scale:
+        A key of :data:`cnrmap.mapbuild.SCALES`.
+
+    Returns
+    -------
+    (BoundaryLayer, bool)
+        The layer (columns as :func:`load_communes`; ``codes_2018`` empty when simplified) and whether its
+        geometries are already simplified for ``scale`` (else they are the full-resolution ones).
+
+    Raises
+    ------
+    DataError
+        As :func:`load_communes`.
+    """
+    try:
+        wanted = [normalize_department_code(d) for d in departments]
+    except ValueError as exc:
+        raise DataError(f"Département invalide : {exc}.") from exc
+    layer = _from_national_cache(settings, wanted, scale)
+    if layer is not None:
+        return layer, True
+    return load_communes(settings, wanted), False
+
+
+def _commune_layer(gdf: gpd.GeoDataFrame, report: JoinReport | None, n_departments: int) -> BoundaryLayer:
+    gdf = gpd.GeoDataFrame(gdf, crs=CRS)
     if report is not None and report.matched != len(gdf):
         note = (
             f"{report.matched} contours 2018 donnent {len(gdf)} communes 2026 : les communes fusionnées "
@@ -275,7 +342,7 @@ def load_communes(settings: Settings, departments: Sequence[str]) -> BoundaryLay
         )
         report = dataclasses.replace(report, notes=(note,))
     description = (
-        f"Contours communaux IGN ADMIN EXPRESS COG 2018 (france-geojson) de {len(wanted)} département(s), "
+        f"Contours communaux IGN ADMIN EXPRESS COG 2018 (france-geojson) de {n_departments} département(s), "
         f"rapprochés du COG 2026 : {len(gdf)} communes."
     )
     return BoundaryLayer(gdf, "cache", description, report)

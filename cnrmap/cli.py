@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cnrmap.doctor",
     "cnrmap.render",
     "cnrmap.importer",
+    "cnrmap.export_cli",
 )
 
 

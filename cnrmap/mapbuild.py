@@ -8,6 +8,7 @@ data is escaped here with :func:`html.escape` before it reaches the page.
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from folium.utilities import JsCode
 from jinja2 import Template
 from shapely.errors import GEOSException
 
-from cnrmap import classify, vocab
+from cnrmap import classify, topology, vocab
 
 MISSING_LABEL = "donnée manquante"
 
@@ -284,7 +285,8 @@ def simplify_for_scale(gdf: gpd.GeoDataFrame, scale: str) -> gpd.GeoDataFrame:
     """Simplify polygons for display and round their coordinates.
 
     Shared borders stay shared (``shapely.coverage_simplify`` on Web Mercator); if the polygons are not a
-    clean coverage, each one is simplified with ``preserve_topology``.
+    clean coverage, each one is simplified with ``preserve_topology``. Results are remembered (by a digest
+    of the geometries) so that a rerun with the same shapes costs a lookup.
 
     Parameters
     ----------
@@ -300,22 +302,55 @@ def simplify_for_scale(gdf: gpd.GeoDataFrame, scale: str) -> gpd.GeoDataFrame:
     """
     if scale not in SCALES:
         raise ValueError(f"échelle inconnue : {scale!r} (attendu : {', '.join(SCALES)})")
-    tolerance, decimals, min_area = SCALES[scale]
     if gdf.empty:
         return gdf.to_crs("EPSG:4326") if gdf.crs else gdf
-    projected = gdf.to_crs("EPSG:3857") if gdf.crs else gdf.set_crs("EPSG:4326").to_crs("EPSG:3857")
-    geoms = projected.geometry.to_numpy()
+    out = gdf.to_crs("EPSG:4326") if gdf.crs else gdf.set_crs("EPSG:4326")
+    geoms = out.geometry.to_numpy()
+    key = topology.fingerprint(geoms, scale)
+    simplified = _SIMPLIFIED.get(key)
+    if simplified is None:
+        simplified = simplify_geometries(geoms, scale)
+        _SIMPLIFIED[key] = simplified
+        while len(_SIMPLIFIED) > _SIMPLIFIED_MAX:
+            _SIMPLIFIED.pop(next(iter(_SIMPLIFIED)))
+    return out.set_geometry(gpd.GeoSeries(simplified, index=out.index, crs="EPSG:4326"))
+
+
+# Memo of simplify_for_scale: digest of the input geometries and scale -> simplified geometries.
+_SIMPLIFIED: dict[str, np.ndarray] = {}
+_SIMPLIFIED_MAX = 12
+
+
+def simplify_geometries(geoms: np.ndarray, scale: str) -> np.ndarray:
+    """Simplify EPSG:4326 polygons of a coverage for ``scale`` (see :func:`simplify_for_scale`), not memoised.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+        Polygons in EPSG:4326, ideally a coverage (neighbours share their borders exactly).
+    scale : str
+        A key of :data:`SCALES`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Simplified polygons in EPSG:4326, coordinates rounded to the scale's decimals (shared vertices stay
+        shared: both sides round to the same value).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"échelle inconnue : {scale!r} (attendu : {', '.join(SCALES)})")
+    tolerance, decimals, min_area = SCALES[scale]
+    projected = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs("EPSG:3857").to_numpy()
     if min_area > 0:
-        geoms = np.array([_drop_islets(g, min_area) for g in geoms], dtype=object)
+        projected = np.array([_drop_islets(g, min_area) for g in projected], dtype=object)
     try:
-        simplified = shapely.coverage_simplify(geoms, tolerance)
+        simplified = shapely.coverage_simplify(projected, tolerance)
         if shapely.is_empty(simplified).any():
             raise GEOSException("empty result")
     except (GEOSException, ValueError):
-        simplified = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    out = projected.set_geometry(gpd.GeoSeries(simplified, index=projected.index, crs="EPSG:3857")).to_crs("EPSG:4326")
-    rounded = shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
-    return out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs="EPSG:4326"))
+        simplified = shapely.simplify(projected, tolerance, preserve_topology=True)
+    back = gpd.GeoSeries(simplified, crs="EPSG:3857").to_crs("EPSG:4326").to_numpy()
+    return shapely.transform(back, lambda xy: np.round(xy, decimals))
 
 
 def _drop_islets(geom: shapely.Geometry | None, min_area: float) -> shapely.Geometry | None:
@@ -348,8 +383,49 @@ def _isna(value: object) -> bool:
         return False
 
 
-def _choropleth_geojson(layer: ChoroplethLayer) -> folium.GeoJson:
+def _feature_style(colour: str | None, faded: bool, outline_only: bool, highlighted: bool) -> dict:
+    """Leaflet path style of one territory (``colour`` None = missing value)."""
+    if outline_only:
+        if colour is None:
+            return {
+                "color": classify.MISSING_OUTLINE,
+                "weight": 0.6,
+                "dashArray": classify.MISSING_DASH,
+                "fill": True,
+                "fillOpacity": 0,
+            }
+        return {
+            "color": colour,
+            "weight": 1 if colour == OUTLINE_NEUTRAL else 2.5,
+            "opacity": 0.35 if faded else 1,
+            "fill": True,
+            "fillOpacity": 0,
+        }
+    if colour is None:
+        return {
+            "fillColor": classify.MISSING_COLOUR,
+            "fillOpacity": 0.25 if faded else 0.8,
+            "color": classify.MISSING_OUTLINE,
+            "weight": 1,
+            "dashArray": classify.MISSING_DASH,
+        }
+    return {
+        "fillColor": colour,
+        "fillOpacity": 0.2 if faded else 0.85,
+        "color": "#222222" if highlighted and not faded else "#ffffff",
+        "weight": 2 if highlighted and not faded else 0.6,
+    }
+
+
+HIGHLIGHT_STYLE = {"weight": 3, "color": "#000000"}
+# Above this many territories the choropleth is sent as shared arcs (:class:`CompactChoropleth`).
+COMPACT_MIN_FEATURES = 300
+
+
+def _choropleth_geojson(layer: ChoroplethLayer) -> folium.GeoJson | CompactChoropleth:
     gdf = layer.gdf
+    if len(gdf) > COMPACT_MIN_FEATURES:
+        return CompactChoropleth(layer)
     colours = dict(zip(gdf["code"], gdf["colour"], strict=True))
     dimmed = dict(zip(gdf["code"], gdf["dimmed"], strict=True)) if "dimmed" in gdf.columns else {}
     highlighted = bool(dimmed) and not all(dimmed.values())
@@ -358,40 +434,10 @@ def _choropleth_geojson(layer: ChoroplethLayer) -> folium.GeoJson:
         code = feature["properties"]["code"]
         colour = colours.get(code)
         colour = None if _isna(colour) else colour
-        faded = bool(dimmed.get(code, False))
-        if layer.outline_only:
-            if colour is None:
-                return {
-                    "color": classify.MISSING_OUTLINE,
-                    "weight": 0.6,
-                    "dashArray": classify.MISSING_DASH,
-                    "fill": True,
-                    "fillOpacity": 0,
-                }
-            return {
-                "color": colour,
-                "weight": 1 if colour == OUTLINE_NEUTRAL else 2.5,
-                "opacity": 0.35 if faded else 1,
-                "fill": True,
-                "fillOpacity": 0,
-            }
-        if colour is None:
-            return {
-                "fillColor": classify.MISSING_COLOUR,
-                "fillOpacity": 0.25 if faded else 0.8,
-                "color": classify.MISSING_OUTLINE,
-                "weight": 1,
-                "dashArray": classify.MISSING_DASH,
-            }
-        return {
-            "fillColor": colour,
-            "fillOpacity": 0.2 if faded else 0.85,
-            "color": "#222222" if highlighted and not faded else "#ffffff",
-            "weight": 2 if highlighted and not faded else 0.6,
-        }
+        return _feature_style(colour, bool(dimmed.get(code, False)), layer.outline_only, highlighted)
 
     def highlight(feature: dict) -> dict:
-        return {"weight": 3, "color": "#000000"}
+        return dict(HIGHLIGHT_STYLE)
 
     tip_columns = [c for c in layer.tooltip_aliases if c in gdf.columns]
     data = _feature_collection(gdf, ["code", *tip_columns])
@@ -410,6 +456,114 @@ def _choropleth_geojson(layer: ChoroplethLayer) -> folium.GeoJson:
         highlight_function=highlight,
         tooltip=tooltip,
     )
+
+
+def _compact_json(value: object) -> str:
+    """JSON for a script block: UTF-8 kept as is (4× smaller than ``\\u`` escapes), ``<`` escaped."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _tooltip_column(values: Sequence[str], codes: Sequence[str]) -> dict:
+    """One tooltip column, dictionary-coded when values repeat (category labels, reference values)."""
+    values = ["" if _isna(v) else str(v) for v in values]
+    if values == list(codes):
+        return {"c": 1}
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) * 3 <= len(values):
+        index = {v: i for i, v in enumerate(distinct)}
+        return {"d": distinct, "i": [index[v] for v in values]}
+    return {"v": values}
+
+
+class CompactChoropleth(folium.map.Layer):
+    """A choropleth of thousands of territories, sent as shared arcs and decoded in the browser.
+
+    Same look and behaviour as the GeoJson path of :func:`build_map` (style, missing values grey and dashed,
+    hover highlight, sticky tooltip table, ``properties.code`` on each feature for the click), but every
+    border is sent once as quantised integers (:mod:`cnrmap.topology`), the tooltip rows are built in the
+    browser from dictionary-coded columns, and each feature carries only its code.
+
+    Parameters
+    ----------
+    layer : ChoroplethLayer
+        Geometries already simplified and rounded (:func:`simplify_for_scale`).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            {{ this.decoder }}
+            var enc = {{ this.encoded_json }};
+            var data = {{ this.data_json }};
+            var geoms = cnrmapDecode(enc), features = [];
+            for (var i = 0; i < geoms.length; i++) {
+                if (geoms[i]) {
+                    features.push({type: "Feature", id: i, properties: {code: data.codes[i]}, geometry: geoms[i]});
+                }
+            }
+            function cell(col, i) {
+                if (col.c) { return data.codes[i]; }
+                return col.d ? col.d[col.i[i]] : col.v[i];
+            }
+            var layer = L.geoJson(features, {
+                style: function (f) { return data.styles[data.style[f.id]]; }
+            });
+            layer.bindTooltip(function (l) {
+                var rows = "";
+                for (var k = 0; k < data.tips.length; k++) {
+                    rows += "<tr><th style=\\"text-align:left;padding:2px 8px 2px 2px\\">" + data.tips[k].k
+                        + "</th><td>" + cell(data.tips[k], l.feature.id) + "</td></tr>";
+                }
+                return "<div style=\\"max-width:340px;white-space:normal;font-size:12px\\"><table>"
+                    + rows + "</table></div>";
+            }, {sticky: true});
+            layer.on("mouseover", function (e) { e.layer.setStyle(data.highlight); });
+            layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
+            return layer;
+        })();
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: ChoroplethLayer):
+        super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
+        self._name = "CompactChoropleth"
+        gdf = layer.gdf
+        codes = [str(c) for c in gdf["code"]]
+        dimmed = gdf["dimmed"].astype(bool).tolist() if "dimmed" in gdf.columns else [False] * len(gdf)
+        highlighted = any(dimmed) and not all(dimmed)
+        styles: list[dict] = []
+        style_index: dict[str, int] = {}
+        per_feature = []
+        for colour, faded in zip(gdf["colour"], dimmed, strict=True):
+            style = _feature_style(None if _isna(colour) else colour, faded, layer.outline_only, highlighted)
+            key = json.dumps(style, sort_keys=True)
+            if key not in style_index:
+                style_index[key] = len(styles)
+                styles.append(style)
+            per_feature.append(style_index[key])
+        tips = []
+        for column, alias in layer.tooltip_aliases.items():
+            if column in gdf.columns:
+                tips.append({"k": html.escape(alias), **_tooltip_column(gdf[column].tolist(), codes)})
+        encoded = topology.encode_coverage_cached(gdf.geometry.to_numpy())
+        self.points = encoded["points"]
+        self.encoded_json = _compact_json({k: encoded[k] for k in ("q", "a", "f")})
+        self.data_json = _compact_json(
+            {"codes": codes, "style": per_feature, "styles": styles, "tips": tips, "highlight": HIGHLIGHT_STYLE}
+        )
+        self.decoder = topology.DECODER_JS
+        bounds = gdf.total_bounds if not gdf.empty else None
+        self._bounds = (
+            [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
+            if bounds is not None and np.all(np.isfinite(bounds))
+            else [[None, None], [None, None]]
+        )
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return self._bounds
 
 
 def _outline_geojson(layer: OutlineLayer) -> folium.GeoJson:

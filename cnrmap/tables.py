@@ -8,7 +8,7 @@ import pandas as pd
 
 from cnrmap import vocab
 
-MAP_PAGE = "/Carte"
+MAP_PAGE = "/carte"
 
 
 def map_link(territory: str, focus: str | None = None) -> str:

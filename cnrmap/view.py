@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from cnrmap import aggregate, classify, mapbuild, vocab
+from cnrmap import aggregate, classify, mapbuild, topology, vocab
 from cnrmap.codes import department_of_commune
 from cnrmap.config import Settings
 from cnrmap.errors import DataError
@@ -296,7 +296,8 @@ class ViewInputs:
 
     ``departments`` is the full department layer (``code``, ``name``, ``region_code``, geometry);
     ``communes`` the communes of the shown departments (``code``, ``name``, ``department_code``, geometry)
-    when the level or the overlay needs them.
+    when the level or the overlay needs them; ``communes_scale`` names the scale (:data:`mapbuild.SCALES`)
+    they are already simplified for, if any (then they are not simplified again).
     """
 
     departments: gpd.GeoDataFrame
@@ -308,6 +309,7 @@ class ViewInputs:
     boundaries: tuple[str, ...] = ()
     reports: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
+    communes_scale: str | None = None
 
 
 @dataclass
@@ -532,7 +534,8 @@ def compose_view(
         shapes["department_code"] = shapes["code"]
     shapes = gpd.GeoDataFrame(shapes, geometry="geometry", crs=departments.crs)
     scale = _scale(state, level)
-    shapes = mapbuild.simplify_for_scale(shapes, scale)
+    if not (level == "commune" and inputs.communes_scale == scale):
+        shapes = mapbuild.simplify_for_scale(shapes, scale)
 
     # Projects and meetings of the territory, filtered by theme and status.
     themes = [state.theme] if state.theme else None
@@ -610,7 +613,7 @@ def compose_view(
             ov_shapes = shapes[["code", "name", "geometry"]]
             ov_scale = None
         ov_shapes = gpd.GeoDataFrame(ov_shapes, geometry="geometry", crs=departments.crs)
-        if ov_scale:
+        if ov_scale and inputs.communes_scale != ov_scale:
             ov_shapes = mapbuild.simplify_for_scale(ov_shapes, ov_scale)
         ov_gdf = _merge_values(ov_shapes, overlay.values)
         if overlay.kind == "categorical":
@@ -692,7 +695,19 @@ def compose_view(
 
 
 def _border_lines(gdf: gpd.GeoDataFrame, by: str | None = None) -> gpd.GeoDataFrame:
-    """Borders as lines, each shared border once (half the payload of polygon outlines)."""
+    """Borders as lines, each shared border once (half the payload of polygon outlines); remembered per shapes."""
+    key = topology.fingerprint(gdf.geometry.to_numpy(), by, list(gdf[by]) if by else None)
+    if key not in _BORDERS:
+        _BORDERS[key] = _compute_border_lines(gdf, by)
+        while len(_BORDERS) > 16:
+            _BORDERS.pop(next(iter(_BORDERS)))
+    return _BORDERS[key].copy()
+
+
+_BORDERS: dict[str, gpd.GeoDataFrame] = {}
+
+
+def _compute_border_lines(gdf: gpd.GeoDataFrame, by: str | None = None) -> gpd.GeoDataFrame:
     if by is not None:
         parts = []
         for _, group in gdf.groupby(by):
@@ -846,12 +861,6 @@ def build_view(
 
     warnings: list[str] = []
     reports: list[Any] = []
-    if state.scope == "FR" and state.level == "commune":
-        warnings.append(
-            "Niveau communal indisponible pour toute la France (carte trop lourde) : affichage par département."
-        )
-        state = replace(state, level="departement", indicator=None)
-
     dep_layer = boundaries.load_departments(settings)
     departments = dep_layer.gdf
     boundary_notes = [dep_layer.description]
@@ -901,9 +910,12 @@ def build_view(
             warnings.append(f"Surcouche « {overlay_meta.label} » indisponible à cette échelle : ignorée.")
             overlay_meta = None
 
-    communes = None
+    communes, communes_scale = None, None
     if state.level == "commune" or overlay_level == "commune":
-        com_layer = boundaries.load_communes(settings, dep_codes)
+        # Shapes simplified once for this scale (national cache) when available: no simplification per rerun.
+        scale = _scale(state, "commune")
+        com_layer, simplified = boundaries.load_communes_for_scale(settings, dep_codes, scale)
+        communes_scale = scale if simplified else None
         communes = com_layer.gdf
         boundary_notes.append(com_layer.description)
         if getattr(com_layer, "report", None) is not None:
@@ -941,6 +953,7 @@ def build_view(
         departments=departments,
         indicator=indicator,
         communes=communes,
+        communes_scale=communes_scale,
         overlay=overlay,
         zoning=zoning,
         region_names=region_names,

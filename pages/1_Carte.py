@@ -55,6 +55,7 @@ def go_to_place() -> None:
         territory, commune = territory_of(key)
         st.session_state.territory = territory
         st.session_state.focus_commune = commune
+        st.session_state.selected_code = commune
         if commune:
             st.session_state.level = "commune"
 
@@ -192,7 +193,10 @@ with left:
     )
     st.caption(" ".join(view.boundaries))
 with right:
-    code = click_to_code(returned) or st.session_state.get("focus_commune")
+    clicked = click_to_code(returned)
+    if clicked:
+        st.session_state.selected_code = clicked
+    code = st.session_state.get("selected_code") or st.session_state.get("focus_commune")
     detail = territory_detail(code, view.state.level, view, data.projects, data.proposals) if code else {}
     st.markdown(detail_markdown(detail))
 

@@ -64,7 +64,7 @@ def test_projects_filters_change_the_table():
     assert shown_count(at).startswith("**4**")
     table = at.dataframe[0].value
     assert set(table["Statut"]) == {"Réalisé"}
-    assert table["Carte"].str.startswith("/Carte?territory=departement%3A83").all()
+    assert table["Carte"].str.startswith("/carte?territory=departement%3A83").all()
 
 
 def test_projects_text_search():
