@@ -10,7 +10,6 @@ import argparse
 import re
 from pathlib import Path
 
-from cnrmap import vocab
 from cnrmap.errors import DataError
 
 FORMATS = ("png", "csv", "csv-fr", "geojson")
@@ -18,65 +17,19 @@ SUFFIX_FORMATS = {".png": "png", ".csv": "csv", ".geojson": "geojson", ".json": 
 PLACEHOLDER = "{territoire}"
 
 
-def state_from_args(args: argparse.Namespace, territory: str | None = None):
-    """The :class:`cnrmap.view.MapState` of ``cnrmap render``'s options.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed options of ``cnrmap render`` or ``cnrmap export``.
-    territory : str, optional
-        Territory to use instead of ``args.territory``.
-
-    Raises
-    ------
-    DataError
-        If an option value is invalid (French message quoting it).
-    """
-    from cnrmap.view import MapState, parse_territory
-
-    try:
-        return MapState(
-            territory=parse_territory(territory if territory is not None else args.territory),
-            level=args.level,
-            indicator=args.indicator,
-            method=args.method,
-            classes=args.classes,
-            palette=args.palette,
-            overlay=args.overlay,
-            theme=args.theme,
-            statuses=tuple(args.status) if args.status else tuple(vocab.STATUSES),
-            fixed_breaks=not args.local_breaks,
-            basemap=args.basemap,
-            need=args.need,
-            threshold=args.threshold,
-        )
-    except ValueError as exc:
-        raise DataError(f"Option invalide : {exc}.", hint="Voir : cnrmap export --help") from exc
-
-
 def _render_options() -> argparse.ArgumentParser:
-    """A parser holding ``cnrmap render``'s options, to inherit them (``parents=``)."""
-    from cnrmap import render
+    """A parser holding ``cnrmap render``'s view options, to inherit them (``parents=``)."""
+    from cnrmap.render import add_view_arguments
 
-    if hasattr(render, "add_view_arguments"):
-        parent = argparse.ArgumentParser(add_help=False)
-        render.add_view_arguments(parent)
-        return parent
-    # Until render.py exposes add_view_arguments: take the options from its own sub-parser.
-    holder = argparse.ArgumentParser(add_help=False).add_subparsers()
-    render.register(holder)
-    return holder.choices["render"]
+    parent = argparse.ArgumentParser(add_help=False)
+    add_view_arguments(parent)
+    return parent
 
 
 def _state(args: argparse.Namespace, territory: str):
-    from cnrmap import render
+    from cnrmap.render import state_from_args
 
-    build = getattr(render, "state_from_args", None)
-    if build is None:
-        return state_from_args(args, territory)
-    args = argparse.Namespace(**{**vars(args), "territory": territory})
-    return build(args)
+    return state_from_args(args, territory)
 
 
 def output_path(out: str, territory: str, several: bool) -> Path:

@@ -10,11 +10,11 @@ from cnrmap.errors import DataError
 
 
 def _indicator_help() -> str:
-    from cnrmap import indicators
+    from cnrmap import cnr_indicators, indicators
     from cnrmap.config import get_settings
 
     try:
-        listed = indicators.list_indicators(get_settings())
+        listed = indicators.list_indicators(get_settings()) + cnr_indicators.catalogue()
     except DataError:
         return "Indicateurs : voir « cnrmap doctor »."
     lines = []
@@ -25,15 +25,26 @@ def _indicator_help() -> str:
     return "Indicateurs disponibles :\n" + "\n".join(lines)
 
 
-def _run(args: argparse.Namespace) -> int:
-    from cnrmap import datasets
-    from cnrmap.assets import inline_html
-    from cnrmap.config import get_settings
-    from cnrmap.view import MapState, build_view, parse_territory
+def state_from_args(args: argparse.Namespace, territory: str | None = None):
+    """The :class:`cnrmap.view.MapState` of ``cnrmap render``'s options.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of ``cnrmap render`` or ``cnrmap export``.
+    territory : str, optional
+        Territory to use instead of ``args.territory``.
+
+    Raises
+    ------
+    DataError
+        If an option value is invalid (French message quoting it).
+    """
+    from cnrmap.view import MapState, parse_territory
 
     try:
-        state = MapState(
-            territory=parse_territory(args.territory),
+        return MapState(
+            territory=parse_territory(territory if territory is not None else args.territory),
             level=args.level,
             indicator=args.indicator,
             method=args.method,
@@ -49,6 +60,15 @@ def _run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise DataError(f"Option invalide : {exc}.", hint="Voir : cnrmap render --help") from exc
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cnrmap import datasets
+    from cnrmap.assets import inline_html
+    from cnrmap.config import get_settings
+    from cnrmap.view import build_view
+
+    state = state_from_args(args)
     settings = get_settings()
     data = datasets.load_cnr_data(settings)
     result = build_view(state, settings, data.projects, data.proposals, data.meetings)
@@ -64,18 +84,8 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``render`` sub-command."""
-    parser = subparsers.add_parser(
-        "render",
-        help="écrire la carte dans un fichier HTML autonome (lisible hors ligne)",
-        description=(
-            "Écrit la carte (indicateur, projets, réunions) dans un fichier HTML autonome : Leaflet est inclus "
-            "dans le fichier, qui s'ouvre sans connexion (le fond de carte, optionnel, demande internet)."
-        ),
-        epilog=_indicator_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_view_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that describe a map view, shared by ``render`` and ``export``."""
     parser.add_argument(
         "--territory", default="FR", metavar="FR|region:CODE|departement:CODE", help="territoire (défaut : FR)"
     )
@@ -116,5 +126,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (entièrement hors ligne)"
     )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``render`` sub-command."""
+    parser = subparsers.add_parser(
+        "render",
+        help="écrire la carte dans un fichier HTML autonome (lisible hors ligne)",
+        description=(
+            "Écrit la carte (indicateur, projets, réunions) dans un fichier HTML autonome : Leaflet est inclus "
+            "dans le fichier, qui s'ouvre sans connexion (le fond de carte, optionnel, demande internet)."
+        ),
+        epilog=_indicator_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_view_arguments(parser)
     parser.add_argument("--out", required=True, metavar="carte.html", help="fichier HTML à écrire")
     parser.set_defaults(func=_run)

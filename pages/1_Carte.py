@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cnrmap import cached, classify, cnr_indicators, vocab
+from cnrmap import cached, classify, cnr_indicators, export_data, export_png, vocab
 from cnrmap.aggregate import project_by_id
 from cnrmap.errors import DataError
 from cnrmap.export_csv import to_csv_bytes
@@ -11,6 +11,8 @@ from cnrmap.importer import import_indicator
 from cnrmap.panel import detail_markdown
 from cnrmap.search import territory_of
 from cnrmap.view import LAYERS, LEVELS, NEEDS, MapState, click_to_code, territory_detail
+
+EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
 st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
 cached.static_assets()
@@ -204,8 +206,38 @@ chosen = project_by_id(data.projects, st.query_params.get("focus"))
 if chosen:
     st.info(f"Projet sélectionné : **{chosen['title']}** ({vocab.STATUSES[chosen['status']]}, {chosen['summary']})")
 
-with st.expander(f"Tableau des {len(view.table)} territoires affichés"):
-    st.dataframe(view.table, hide_index=True)
-    st.download_button(
-        "Télécharger (CSV)", to_csv_bytes(view.table, variant="utf8-bom"), file_name="cnr-carte-territoires.csv"
+with st.expander("Exporter la carte et ses données"):
+    size = st.radio(
+        "Format de l'image", list(EXPORT_SIZES), format_func=EXPORT_SIZES.get, horizontal=True, key="export_size"
     )
+    title = st.text_input("Titre", export_png.default_title(view), key="export_title")
+    if st.button("Préparer l'image", key="export_go"):
+        try:
+            with st.spinner("Dessin de l'image dans un navigateur sans écran…"):
+                st.session_state.export_image = export_png.render_png(view, size=size, title=title).data
+        except DataError as exc:
+            cached.show_error(exc)
+    if "export_image" in st.session_state:
+        st.download_button("Télécharger l'image (PNG)", st.session_state.export_image, "carte-cnrmap.png", "image/png")
+    columns = st.columns(3)
+    columns[0].download_button(
+        "Territoires (CSV UTF-8)",
+        lambda: export_data.territories_csv(view, "utf8-bom"),
+        "cnr-territoires.csv",
+        "text/csv",
+    )
+    columns[1].download_button(
+        "Territoires (CSV tableur ;)",
+        lambda: export_data.territories_csv(view, "semicolon"),
+        "cnr-territoires-pv.csv",
+        "text/csv",
+    )
+    columns[2].download_button(
+        "Territoires (GeoJSON)",
+        lambda: export_data.territories_geojson(view),
+        "cnr-territoires.geojson",
+        "application/geo+json",
+    )
+
+with st.expander(f"Tableau des {len(view.table)} territoires affichés"):
+    st.dataframe(export_data.territories_frame(view), hide_index=True)

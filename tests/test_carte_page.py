@@ -106,3 +106,19 @@ def test_commune_level_without_boundaries_says_how_to_fetch(tmp_path, monkeypatc
 def test_detail_panel_invites_a_click():
     at = carte()
     assert any("Cliquez sur un territoire" in m.value for m in at.markdown)
+
+
+def test_export_panel_offers_image_and_data_downloads():
+    at = carte(territory="departement:13")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Territoires (CSV UTF-8)", "Territoires (CSV tableur ;)", "Territoires (GeoJSON)"} <= set(labels)
+    assert at.text_input(key="export_title").value.startswith("Densité de médecins généralistes")
+
+
+@pytest.mark.browser
+def test_export_button_prepares_a_png():
+    at = carte(territory="departement:13", basemap="0")
+    at.button(key="export_go").click().run()
+    assert not at.exception and not at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Télécharger l'image (PNG)" in labels
