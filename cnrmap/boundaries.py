@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,13 +77,39 @@ def ensure_geoparquet(path: Path) -> bool:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
         raise DataError(f"Fichier de contours illisible : {path.name} ({exc}).") from exc
-    gdf = gdf.rename(columns={"nom": "name"})[["code", "name", "geometry"]]
+    gdf = gdf.rename(columns={"nom": "name"})
+    missing = [c for c in ("code", "name") if c not in gdf.columns]
+    if missing:
+        raise DataError(
+            f"Fichier de contours {path.name} : propriété(s) absente(s) : {', '.join(missing)} "
+            "(attendu : code et nom de chaque territoire).",
+            hint="Supprimez le fichier et relancez « cnrmap fetch ».",
+        )
+    gdf = repair_geometries(gdf[["code", "name", "geometry"]], path.name)
     gdf["code"] = gdf["code"].astype(str)
     gdf = gdf.to_crs(CRS) if gdf.crs is not None else gdf.set_crs(CRS)
     tmp = target.with_suffix(".parquet.part")
     gdf.to_parquet(tmp)
     tmp.replace(target)
     return True
+
+
+def repair_geometries(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+    """Repair invalid shapes with ``make_valid`` and say so on stderr; drop empty ones, saying which."""
+    gdf = gdf.copy()
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        codes = ", ".join(map(str, gdf.loc[empty, "code"]))
+        print(f"{label} : {int(empty.sum())} territoire(s) sans contour, ignoré(s) : {codes}.", file=sys.stderr)
+        gdf = gdf[~empty]
+    invalid = ~gdf.geometry.is_valid
+    if invalid.any():
+        codes = ", ".join(map(str, gdf.loc[invalid, "code"]))
+        gdf.loc[invalid, "geometry"] = gdf.loc[invalid, "geometry"].make_valid()
+        print(
+            f"{label} : {int(invalid.sum())} contour(s) invalide(s) réparé(s) (make_valid) : {codes}.", file=sys.stderr
+        )
+    return gdf
 
 
 def _read_converted(path: Path) -> gpd.GeoDataFrame:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import re
 
+import geopandas as gpd
 import pytest
 
 from cnrmap.boundaries import (
@@ -85,3 +87,48 @@ def test_communes_reconciled_and_cached(mirror_settings):
     again = load_communes(mirror_settings, ["05"])
     assert again.gdf["code"].tolist() == layer.gdf["code"].tolist()
     assert again.report == layer.report
+
+
+def test_invalid_geometries_are_repaired_and_reported(tmp_path, capsys):
+    from cnrmap.boundaries import ensure_geoparquet, geoparquet_path
+
+    bowtie = [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]
+    square = [[[2, 0], [3, 0], [3, 1], [2, 1], [2, 0]]]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": "98001", "nom": "Noeud"},
+            "geometry": {"type": "Polygon", "coordinates": bowtie},
+        },
+        {
+            "type": "Feature",
+            "properties": {"code": "98002", "nom": "Carré"},
+            "geometry": {"type": "Polygon", "coordinates": square},
+        },
+    ]
+    path = tmp_path / "communes.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    assert ensure_geoparquet(path)
+    gdf = gpd.read_parquet(geoparquet_path(path))
+    assert gdf.geometry.is_valid.all() and len(gdf) == 2
+    assert "1 contour(s) invalide(s) réparé(s) (make_valid) : 98001" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"type": "FeatureCollection", "features": [', "Fichier de contours illisible"),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "1"}, '
+            '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}',
+            "propriété(s) absente(s) : code, name",
+        ),
+    ],
+)
+def test_broken_boundary_files_give_french_errors(tmp_path, content, expected):
+    from cnrmap.boundaries import ensure_geoparquet
+
+    path = tmp_path / "departements.geojson"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(expected)):
+        ensure_geoparquet(path)
