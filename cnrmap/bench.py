@@ -187,7 +187,103 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
             chromium.close()
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return _report(rows, load_s, rss_mb, repeat)
+    rerun_s = _rerun_time(settings, data, repeat)
+    app = _app_process(settings)
+    return _report(rows, load_s, rss_mb, repeat) + "\n" + _app_report(rerun_s, app, repeat)
+
+
+def _rerun_time(settings: Settings, data, repeat: int) -> float:
+    """Median time of a Carte filter rerun on France by commune: a new theme / statuses = a new MapState.
+
+    The page caches the view per state, so a filter change runs :func:`cnrmap.view.build_view` and the render
+    again with every file-level cache warm; each run uses a state not seen before.
+    """
+    from cnrmap import view, vocab
+
+    themes = [None, *vocab.THEMES]
+    statuses = list(vocab.STATUSES)
+    states = [
+        view.MapState(territory="FR", level="commune", theme=themes[i % len(themes)], statuses=tuple(statuses[: 1 + i]))
+        for i in range(repeat + 1)
+    ]
+
+    def run_one(state: view.MapState) -> None:
+        result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+        result.map.get_root().render()
+
+    run_one(states[0])  # warm
+    times = []
+    for state in states[1:]:
+        start = time.perf_counter()
+        run_one(state)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# What a fresh Carte page process does: import the app's libraries, read the installed caches, build and render
+# the default view (France by department), then France by commune; prints timings and resident memory.
+_APP_SCRIPT = """
+import json, time
+t0 = time.perf_counter()
+import streamlit, streamlit_folium  # noqa: F401  (the app's own libraries count in its memory)
+from cnrmap import datasets, view
+from cnrmap.config import get_settings
+settings = get_settings()
+data = datasets.load_cnr_data(settings)
+def show(state):
+    result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+    return len(result.map.get_root().render())
+show(view.MapState())
+first = time.perf_counter() - t0
+t1 = time.perf_counter()
+show(view.MapState(territory="FR", level="commune"))
+national = time.perf_counter() - t1
+status = open("/proc/self/status").read()
+def kb(key):
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith(key)))
+rss, peak = kb("VmRSS:"), kb("VmHWM:")  # VmHWM, not ru_maxrss: the latter is inherited from the parent
+print(json.dumps({"first_s": first, "national_s": national, "rss_mb": rss / 1024, "peak_mb": peak / 1024}))
+"""
+
+
+def _app_process(settings: Settings) -> dict[str, float] | None:
+    """Run :data:`_APP_SCRIPT` in a new Python process (cold: no in-memory cache) with the same caches."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env["CNRMAP_CACHE_DIR"] = str(settings.boundary_cache.parent)
+    if settings.boundary_cache != settings.boundary_cache.parent / "geo" or settings.data_cache != (
+        settings.boundary_cache.parent / "data"
+    ):
+        env.pop("CNRMAP_CACHE_DIR")  # default cache locations
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run(
+        [sys.executable, "-c", _APP_SCRIPT], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    if done.returncode != 0:
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _app_report(rerun_s: float, app: dict[str, float] | None, repeat: int) -> str:
+    lines = [
+        f"- Relance de la page Carte après un changement de filtre (thème, statuts ; France par commune, "
+        f"médiane de {repeat}) : {rerun_s:.2f} s (cible ≤ 0,3 s).",
+    ]
+    if app is None:
+        lines.append("- Processus de l'application : mesure impossible (voir python -m cnrmap.bench).")
+        return "\n".join(lines)
+    lines += [
+        f"- Premier rendu de la page Carte dans un nouveau processus, cache installé (imports compris) : "
+        f"{app['first_s']:.2f} s (cible ≤ 3 s) ; puis France par commune : {app['national_s']:.2f} s.",
+        f"- Mémoire résidente de ce processus avec les communes de France chargées : {app['rss_mb']:.0f} Mo "
+        f"(maximum {app['peak_mb']:.0f} Mo ; cible < 600 Mo ; serveur Streamlit lui-même non compté).",
+    ]
+    return "\n".join(lines)
 
 
 def _inline_baseline(html: str) -> str:

@@ -7,6 +7,7 @@ there is one, and its SHA-256.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass
@@ -94,6 +95,12 @@ def load_catalog(path: Path | None = None) -> list[Source]:
         The datasets in declaration order.
     """
     path = Path(path) if path is not None else CATALOG_PATH
+    return list(_parse_catalog(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_catalog(path: Path, mtime_ns: int) -> tuple[Source, ...]:
+    """Parse ``path`` once per modification time (sources are frozen, so sharing them is safe)."""
     with path.open("rb") as handle:
         raw = tomllib.load(handle)
     hosts: dict[str, str] = raw.get("hosts", {})
@@ -133,7 +140,7 @@ def load_catalog(path: Path | None = None) -> list[Source]:
                 per_department=bool(entry.get("per_department", False)),
             )
         )
-    return sources
+    return tuple(sources)
 
 
 def get_source(source_id: str, catalog: list[Source] | None = None) -> Source:

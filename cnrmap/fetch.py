@@ -39,6 +39,7 @@ class FetchReport:
     repaired: list[str] = field(default_factory=list)
     converted: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    national_cache: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -55,6 +56,8 @@ class FetchReport:
             lines.append(f"{len(self.repaired)} fichier(s) altéré(s) remplacé(s) : " + ", ".join(self.repaired))
         for path, message in self.failed:
             lines.append(f"- {path} : {message}")
+        if self.national_cache:
+            lines.append(self.national_cache)
         return "\n".join(lines)
 
 
@@ -237,6 +240,7 @@ def fetch(
     """
     from cnrmap.boundaries import ensure_geoparquet
 
+    own_catalog = catalog is None
     catalog = list(catalog) if catalog is not None else load_catalog()
     selected = select_files(catalog, only, departments, all_departments)
     report = FetchReport()
@@ -260,7 +264,39 @@ def fetch(
             with contextlib.suppress(DataError):
                 if ensure_geoparquet(source.local_path(settings, file)):
                     report.converted.append(file.path)
+    if all_departments and own_catalog:
+        report.national_cache = build_national_cache(settings, progress)
     return report
+
+
+def build_national_cache(settings: Settings, progress: bool = False) -> str:
+    """Build the national commune cache (one :func:`cnrmap.boundaries.load_communes` over installed departments).
+
+    Done at the end of ``cnrmap fetch --all`` so that the first national map reads one file instead of
+    reconciling a hundred departments. Does nothing if the cache is already fresh.
+
+    Returns
+    -------
+    str
+        French sentence for the summary (what was done, or why not).
+    """
+    import time
+
+    from cnrmap import boundaries
+
+    installed = boundaries.installed_commune_departments(settings)
+    if not installed:
+        return "Cache national des communes : aucun contour communal installé."
+    _say(progress, f"Cache national des communes ({len(installed)} départements)…")
+    start = time.perf_counter()
+    try:
+        layer = boundaries.load_communes(settings, installed)
+    except DataError as exc:
+        return f"Cache national des communes non construit : {exc.message}"
+    return (
+        f"Cache national des communes prêt : {len(layer.gdf)} communes de {len(installed)} départements "
+        f"({time.perf_counter() - start:.1f} s)."
+    )
 
 
 def _say(enabled: bool, line: str) -> None:

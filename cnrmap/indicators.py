@@ -9,6 +9,7 @@ official region and France rows when the source has them (GP density, France APL
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -17,7 +18,7 @@ import pandas as pd
 
 from cnrmap.boundaries import department_reference
 from cnrmap.catalog import get_source, is_installed
-from cnrmap.codes import Cog, department_of_commune, normalize_department_code
+from cnrmap.codes import department_of_commune, normalize_department_code
 from cnrmap.config import Settings
 from cnrmap.errors import DataError
 from cnrmap.joins import JoinReport, compare_keys
@@ -206,20 +207,72 @@ def read_patients_file(path: Path) -> pd.DataFrame:
     return frame[["code", "value"]].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class _NationalValues:
+    """Commune values of one indicator over all of France, with what the per-territory reports need."""
+
+    frame: pd.DataFrame  # code, value, department
+    derived: pd.DataFrame  # code, detail (zoning derived for Paris, Marseille, Lyon)
+    expected: Mapping[str, tuple[str, ...]]  # department → its COG 2026 communes, sorted
+    right: str
+    notes: tuple[str, ...]
+
+
+def _commune_files_key(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """Path, modification time and size of the commune data files: a changed file invalidates the caches."""
+    key = []
+    for source_id in ("cog", "population", "zonage_mg"):
+        path = _data_file(settings, source_id)
+        stat = path.stat()
+        key.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(key)
+
+
 def _commune_frame(settings: Settings, indicator_id: str, departments: list[str] | None) -> IndicatorValues:
     if not _commune_data_installed(settings):
         raise DataError(
             "Données communales non installées (zonage, populations, COG).", hint=f"Télécharger : {FETCH_DATA_HINT}"
         )
-    cog = Cog.from_file(_data_file(settings, "cog"))
+    wanted = tuple(sorted(set(departments))) if departments is not None else None
+    result = _commune_values(settings, indicator_id, wanted, _commune_files_key(settings))
+    return IndicatorValues(result.frame.copy(), result.report)
+
+
+@functools.lru_cache(maxsize=32)
+def _commune_values(
+    settings: Settings, indicator_id: str, wanted: tuple[str, ...] | None, files_key: tuple
+) -> IndicatorValues:
+    """Values of the communes of ``wanted`` (``None``: all), remembered per file version (callers copy)."""
+    national = _national_commune_values(settings, indicator_id, files_key)
+    departments = wanted if wanted is not None else tuple(national.expected)
+    expected = sorted(code for dep in departments for code in national.expected.get(dep, ()))
+    frame = national.frame
+    if wanted is not None:
+        frame = frame[frame["department"].isin(wanted)]
+    notes = national.notes
+    if len(national.derived):
+        derived = national.derived[national.derived["code"].isin(expected)]
+        notes = tuple(f"{r.code} : {r.detail}" for r in derived.itertuples())
+    report = compare_keys(expected, frame["code"], "communes (COG 2026)", national.right, notes=notes)
+    frame = frame.loc[frame["code"].isin(expected), ["code", "value"]].reset_index(drop=True)
+    return IndicatorValues(frame, report)
+
+
+@functools.lru_cache(maxsize=4)
+def _national_commune_values(settings: Settings, indicator_id: str, files_key: tuple) -> _NationalValues:
+    from cnrmap.boundaries import load_cog
+
+    cog = load_cog(settings)
     population = read_population_2023(_data_file(settings, "population"))
-    wanted = set(departments) if departments is not None else None
-    expected = cog.communes_of(wanted if wanted is not None else {d for _, d, _, _ in cog.communes.values()})
+    expected: dict[str, list[str]] = {}
+    for code, (_, dep, _, _) in cog.communes.items():
+        expected.setdefault(dep, []).append(code)
+    derived = pd.DataFrame({"code": pd.Series(dtype=str), "detail": pd.Series(dtype=str)})
     if indicator_id == "zonage_mg":
         zoning = commune_zoning(read_zoning(_data_file(settings, "zonage_mg")), population)
         frame = pd.DataFrame({"code": zoning["code"], "value": zoning["zoning"]})
-        derived = zoning.loc[zoning["derived"] & zoning["code"].isin(expected), ["code", "detail"]]
-        notes = tuple(f"{r.code} : {r.detail}" for r in derived.itertuples())
+        derived = zoning.loc[zoning["derived"], ["code", "detail"]].reset_index(drop=True)
+        notes: tuple[str, ...] = ()
         right = "zonage médecins"
     elif indicator_id == "population":
         frame = population.copy()
@@ -230,10 +283,15 @@ def _commune_frame(settings: Settings, indicator_id: str, departments: list[str]
         right = "populations INSEE 2023"
     else:
         raise DataError(f"L'indicateur {indicator_id!r} n'existe pas au niveau communal.")
-    if wanted is not None:
-        frame = frame[frame["code"].map(department_of_commune).isin(wanted)]
-    report = compare_keys(expected, frame["code"], "communes (COG 2026)", right, notes=notes)
-    return IndicatorValues(frame[frame["code"].isin(expected)].reset_index(drop=True), report)
+    frame = frame.reset_index(drop=True)
+    frame["department"] = frame["code"].map(department_of_commune)
+    return _NationalValues(
+        frame=frame,
+        derived=derived,
+        expected={dep: tuple(sorted(codes)) for dep, codes in expected.items()},
+        right=right,
+        notes=notes,
+    )
 
 
 def indicator_values(

@@ -21,9 +21,14 @@ import shapely
 from branca.element import MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
+from pyproj import CRS
 from shapely.errors import GEOSException
 
 from cnrmap import classify, topology, vocab
+
+# Built once: parsing "EPSG:4326" into a pyproj CRS costs a few milliseconds per call.
+WGS84 = CRS.from_epsg(4326)
+WEB_MERCATOR = CRS.from_epsg(3857)
 
 MISSING_LABEL = "donnée manquante"
 
@@ -303,8 +308,8 @@ def simplify_for_scale(gdf: gpd.GeoDataFrame, scale: str) -> gpd.GeoDataFrame:
     if scale not in SCALES:
         raise ValueError(f"échelle inconnue : {scale!r} (attendu : {', '.join(SCALES)})")
     if gdf.empty:
-        return gdf.to_crs("EPSG:4326") if gdf.crs else gdf
-    out = gdf.to_crs("EPSG:4326") if gdf.crs else gdf.set_crs("EPSG:4326")
+        return gdf.to_crs(WGS84) if gdf.crs else gdf
+    out = gdf.to_crs(WGS84) if gdf.crs else gdf.set_crs(WGS84)
     geoms = out.geometry.to_numpy()
     key = topology.fingerprint(geoms, scale)
     simplified = _SIMPLIFIED.get(key)
@@ -313,7 +318,7 @@ def simplify_for_scale(gdf: gpd.GeoDataFrame, scale: str) -> gpd.GeoDataFrame:
         _SIMPLIFIED[key] = simplified
         while len(_SIMPLIFIED) > _SIMPLIFIED_MAX:
             _SIMPLIFIED.pop(next(iter(_SIMPLIFIED)))
-    return out.set_geometry(gpd.GeoSeries(simplified, index=out.index, crs="EPSG:4326"))
+    return out.set_geometry(gpd.GeoSeries(simplified, index=out.index, crs=WGS84))
 
 
 # Memo of simplify_for_scale: digest of the input geometries and scale -> simplified geometries.
@@ -340,7 +345,7 @@ def simplify_geometries(geoms: np.ndarray, scale: str) -> np.ndarray:
     if scale not in SCALES:
         raise ValueError(f"échelle inconnue : {scale!r} (attendu : {', '.join(SCALES)})")
     tolerance, decimals, min_area = SCALES[scale]
-    projected = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs("EPSG:3857").to_numpy()
+    projected = gpd.GeoSeries(geoms, crs=WGS84).to_crs(WEB_MERCATOR).to_numpy()
     if min_area > 0:
         projected = np.array([_drop_islets(g, min_area) for g in projected], dtype=object)
     try:
@@ -349,7 +354,7 @@ def simplify_geometries(geoms: np.ndarray, scale: str) -> np.ndarray:
             raise GEOSException("empty result")
     except (GEOSException, ValueError):
         simplified = shapely.simplify(projected, tolerance, preserve_topology=True)
-    back = gpd.GeoSeries(simplified, crs="EPSG:3857").to_crs("EPSG:4326").to_numpy()
+    back = gpd.GeoSeries(simplified, crs=WEB_MERCATOR).to_crs(WGS84).to_numpy()
     return shapely.transform(back, lambda xy: np.round(xy, decimals))
 
 

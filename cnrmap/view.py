@@ -7,10 +7,12 @@ without files). :func:`territory_detail` and :func:`click_to_code` serve the pag
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -861,7 +863,7 @@ def build_view(
 
     warnings: list[str] = []
     reports: list[Any] = []
-    dep_layer = boundaries.load_departments(settings)
+    dep_layer = _department_layer(settings)
     departments = dep_layer.gdf
     boundary_notes = [dep_layer.description]
     if getattr(dep_layer, "report", None) is not None:
@@ -929,7 +931,7 @@ def build_view(
         )
     if state.level == "commune":
         indicator = replace(
-            indicator, values=indicator.values[indicator.values["code"].map(department_of_commune).isin(dep_codes)]
+            indicator, values=indicator.values[_departments_of(indicator.values["code"]).isin(dep_codes)]
         )
     if state.level == "departement":
         indicator = replace(indicator, values=indicator.values[indicator.values["code"].isin(dep_codes)])
@@ -962,6 +964,51 @@ def build_view(
         warnings=tuple(warnings),
     )
     return compose_view(state, inputs, projects, proposals, meetings)
+
+
+def _departments_of(codes: pd.Series) -> pd.Series:
+    """``codes.map(department_of_commune)``, vectorised for codes already canonical (``33063``, ``2A004``, ``97411``)."""
+    codes = codes.astype(str)
+    canonical = codes.str.fullmatch(r"(?:\d{2}|2[AB])\d{3}") & ~codes.str.startswith("00")
+    out = codes.str[:2].where(~codes.str.startswith("97"), codes.str[:3])
+    if not canonical.all():
+        out[~canonical] = codes[~canonical].map(department_of_commune)
+    return out
+
+
+def _file_state(path: Path) -> tuple[str, int, int] | tuple[str]:
+    """Path, modification time and size of a file (just the path if it does not exist)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path),)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _department_layer(settings: Settings) -> Any:
+    """:func:`cnrmap.boundaries.load_departments`, read again only when one of its files changes.
+
+    The layer is shared between calls: nothing in this module modifies it in place.
+    """
+    from cnrmap import boundaries
+    from cnrmap.catalog import get_source
+
+    source = get_source("departements")
+    fetched = source.local_path(settings, source.files[0])
+    files = (
+        fetched,
+        boundaries.geoparquet_path(fetched),
+        settings.embedded_geo_dir / boundaries.EMBEDDED_DEPARTMENTS,
+        settings.data_dir / "reference" / "departements.csv",
+    )
+    return _cached_department_layer(settings, tuple(_file_state(p) for p in files))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_department_layer(settings: Settings, files_key: tuple) -> Any:
+    from cnrmap import boundaries
+
+    return boundaries.load_departments(settings)
 
 
 def _computed_indicators(

@@ -8,6 +8,8 @@ municipal population of the arrondissements); the arrondissement detail stays av
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -30,8 +32,32 @@ def plm_parent(code: str) -> str | None:
     return None
 
 
+# Codes already in canonical form are kept as they are; only the others go through the (slow) normaliser.
+_CANONICAL_COMMUNE = r"(?:\d{2}|2[AB])\d{3}"
+_CANONICAL_DEPARTMENT = r"0[1-9]|1\d|2[1-9]|[3-8]\d|9[0-5]|2[AB]|97[1-8]|98[4-9]"
+
+
+def _normalized(values: pd.Series, pattern: str, normalize: Callable[[object], str]) -> pd.Series:
+    """``values.map(normalize)``, vectorised for the values that already match ``pattern``."""
+    canonical = values.str.fullmatch(pattern).fillna(False).astype(bool)
+    if pattern == _CANONICAL_COMMUNE:
+        canonical &= ~values.str.startswith("00").fillna(False).astype(bool)
+    if canonical.all():
+        return values.copy()
+    out = values.copy()
+    out[~canonical] = values[~canonical].map(normalize)
+    return out
+
+
+def _file_key(path: Path) -> tuple[Path, int, int]:
+    """Cache key of a file: its path, modification time and size (a changed file is read again)."""
+    path = Path(path)
+    stat = path.stat()
+    return path.absolute(), stat.st_mtime_ns, stat.st_size
+
+
 def read_zoning(path: Path) -> pd.DataFrame:
-    """Read ``zonage_mg_communes_insee.csv``.
+    """Read ``zonage_mg_communes_insee.csv`` (parsed once per file version; a copy is returned).
 
     Returns
     -------
@@ -44,13 +70,18 @@ def read_zoning(path: Path) -> pd.DataFrame:
     ValueError
         If a zoning value is not in the vocabulary or a code is duplicated.
     """
+    return _read_zoning(*_file_key(path)).copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _read_zoning(path: Path, mtime_ns: int, size: int) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = pd.DataFrame(
         {
-            "code": raw["code_insee"].map(normalize_commune_code),
+            "code": _normalized(raw["code_insee"], _CANONICAL_COMMUNE, normalize_commune_code),
             "name": raw["nom_cog_2026"],
             "type": raw["type"],
-            "department_code": raw["code_departement"].map(normalize_department_code),
+            "department_code": _normalized(raw["code_departement"], _CANONICAL_DEPARTMENT, normalize_department_code),
             "region_code": raw["code_region"],
             "zoning": raw["zonage"].str.strip(),
         }
@@ -67,17 +98,24 @@ def read_zoning(path: Path) -> pd.DataFrame:
 def read_population_2023(path: Path) -> pd.DataFrame:
     """Read the INSEE 2023 legal populations (``;``-separated, arrondissements instead of PLM communes).
 
+    Parsed once per file version; a copy is returned.
+
     Returns
     -------
     pandas.DataFrame
         Columns ``code``, ``name``, ``department_code``, ``region_code``, ``population`` (municipal, int).
     """
+    return _read_population_2023(*_file_key(path)).copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _read_population_2023(path: Path, mtime_ns: int, size: int) -> pd.DataFrame:
     raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
     return pd.DataFrame(
         {
-            "code": raw["COM"].map(normalize_commune_code),
+            "code": _normalized(raw["COM"], _CANONICAL_COMMUNE, normalize_commune_code),
             "name": raw["Commune"],
-            "department_code": raw["DEP"].map(normalize_department_code),
+            "department_code": _normalized(raw["DEP"], _CANONICAL_DEPARTMENT, normalize_department_code),
             "region_code": raw["REG"],
             "population": raw["PMUN"].astype(int),
         }
