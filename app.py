@@ -37,10 +37,10 @@ def home() -> None:
 
     st.subheader("Explorer")
     links = st.columns(4)
-    links[0].page_link("pages/1_Carte.py", label="Carte")
-    links[1].page_link("pages/2_Propositions.py", label="Propositions")
-    links[2].page_link("pages/3_Projets.py", label="Projets")
-    links[3].page_link("pages/4_Sources.py", label="Sources")
+    links[0].page_link("views/1_Carte.py", label="Carte")
+    links[1].page_link("views/2_Propositions.py", label="Propositions")
+    links[2].page_link("views/3_Projets.py", label="Projets")
+    links[3].page_link("views/4_Sources.py", label="Sources")
 
     st.subheader("D'où viennent les données")
     st.markdown(
@@ -56,9 +56,9 @@ def home() -> None:
 
 PAGES = [
     st.Page(home, title="Accueil", default=True),
-    st.Page("pages/1_Carte.py", title="Carte", url_path="carte"),
-    st.Page("pages/2_Propositions.py", title="Propositions", url_path="propositions"),
-    st.Page("pages/3_Projets.py", title="Projets", url_path="projets"),
-    st.Page("pages/4_Sources.py", title="Sources", url_path="sources"),
+    st.Page("views/1_Carte.py", title="Carte", url_path="carte"),
+    st.Page("views/2_Propositions.py", title="Propositions", url_path="propositions"),
+    st.Page("views/3_Projets.py", title="Projets", url_path="projets"),
+    st.Page("views/4_Sources.py", title="Sources", url_path="sources"),
 ]
 st.navigation(PAGES).run()

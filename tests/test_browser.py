@@ -77,6 +77,10 @@ def test_carte_draws_choropleth_and_markers_offline(playwright, app_url):
     assert any("Projets du CNR santé" in t for t in labels)
     assert frame.locator("text=donnée manquante").count() + frame.locator("text=Quantiles").count() >= 1
 
+    # A direct link opens the page itself, with the app's navigation and no "page not found" notice.
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.get_by_role("link", name="Accueil").count() == 1
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "carte-france.png"))
     assert outside == []

@@ -27,7 +27,7 @@ def carte(**params: str) -> AppTest:
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
-    at.switch_page("pages/1_Carte.py").run()
+    at.switch_page("views/1_Carte.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from cnrmap.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
-PAGES = ["pages/1_Carte.py", "pages/2_Propositions.py", "pages/3_Projets.py", "pages/4_Sources.py"]
+PAGES = ["views/1_Carte.py", "views/2_Propositions.py", "views/3_Projets.py", "views/4_Sources.py"]
 
 
 def run_page(page: str | None = None) -> AppTest:
@@ -56,7 +56,7 @@ def shown_count(at: AppTest) -> str:
 
 
 def test_projects_filters_change_the_table():
-    at = run_page("pages/3_Projets.py")
+    at = run_page("views/3_Projets.py")
     assert shown_count(at).startswith("**41**")
     at.multiselect(key="statuses").select("realise").run()
     assert shown_count(at).startswith("**8**")
@@ -68,7 +68,7 @@ def test_projects_filters_change_the_table():
 
 
 def test_projects_text_search():
-    at = run_page("pages/3_Projets.py")
+    at = run_page("views/3_Projets.py")
     at.text_input(key="text").input("médiation").run()
     titles = at.dataframe[0].value["Projet"].tolist()
     assert titles and all("médiation" in t.lower() or True for t in titles)
@@ -76,7 +76,7 @@ def test_projects_text_search():
 
 
 def test_proposals_filters_change_the_table():
-    at = run_page("pages/2_Propositions.py")
+    at = run_page("views/2_Propositions.py")
     total = int(shown_count(at).strip("*").split("*")[0])
     at.multiselect(key="themes").select("prevention").run()
     prevention = int(shown_count(at).strip("*").split("*")[0])
@@ -92,7 +92,7 @@ def test_broken_dataset_gives_a_french_error(tmp_path, monkeypatch):
     text = (data / "projects.csv").read_text(encoding="utf-8")
     (data / "projects.csv").write_text(text.replace(",prevention,", ",sante_publique,", 1), encoding="utf-8")
     monkeypatch.setenv("CNRMAP_DATA_DIR", str(data))
-    for page in [None, "pages/3_Projets.py", "pages/1_Carte.py"]:
+    for page in [None, "views/3_Projets.py", "views/1_Carte.py"]:
         at = run_page(page)
         assert not at.exception
         assert at.error, page
