@@ -106,3 +106,24 @@ def import_reference():
     from cnrmap.importer import reference_for_settings
 
     return reference_for_settings(settings())
+
+
+def csv_downloads(table, stem: str) -> None:
+    """Two download buttons for a table: UTF-8 CSV, and the `;` variant French spreadsheets open directly."""
+    from cnrmap.export_csv import to_csv_bytes
+
+    left, right = st.columns(2)
+    left.download_button(
+        "Télécharger ce tableau (CSV UTF-8)",
+        to_csv_bytes(table, variant="utf8-bom"),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key="download",
+    )
+    right.download_button(
+        "Télécharger pour un tableur français (CSV ;)",
+        to_csv_bytes(table, variant="semicolon"),
+        file_name=f"{stem}-point-virgule.csv",
+        mime="text/csv",
+        key="download_semicolon",
+    )

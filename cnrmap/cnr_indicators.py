@@ -59,12 +59,7 @@ def _with_zeros(counts: pd.DataFrame, covered: set[str]) -> pd.DataFrame:
     return values.rename_axis("code").reset_index(name="value")
 
 
-def proposals_indicator(proposals: pd.DataFrame, theme: str | None = None) -> IndicatorData:
-    """Departmental proposals per department (optionally of one theme)."""
-    meta = catalogue()[0]
-    departmental = aggregate.filter_proposals(proposals)
-    covered = set(departmental.loc[departmental["scope_level"] == "departement", "territory_code"])
-    values = _with_zeros(aggregate.proposals_per_territory(proposals, "departement", theme), covered)
+def _counts(meta: Indicator, theme: str | None, values: pd.DataFrame) -> IndicatorData:
     return IndicatorData(
         id=meta.id,
         label=_label(meta.label, theme),
@@ -76,27 +71,23 @@ def proposals_indicator(proposals: pd.DataFrame, theme: str | None = None) -> In
         source=meta.source,
         france_values=values,
     )
+
+
+def proposals_indicator(proposals: pd.DataFrame, theme: str | None = None) -> IndicatorData:
+    """Departmental proposals per department (optionally of one theme)."""
+    departmental = aggregate.filter_proposals(proposals)
+    covered = set(departmental.loc[departmental["scope_level"] == "departement", "territory_code"])
+    values = _with_zeros(aggregate.proposals_per_territory(proposals, "departement", theme), covered)
+    return _counts(catalogue()[0], theme, values)
 
 
 def projects_indicator(
     projects: pd.DataFrame, theme: str | None = None, statuses: tuple[str, ...] | None = None
 ) -> IndicatorData:
     """Local projects per department (with the map's theme and status filters)."""
-    meta = catalogue()[1]
-    covered = set(projects["department_code"])
     shown = aggregate.filter_projects(projects, themes=[theme] if theme else None, statuses=statuses)
-    values = _with_zeros(aggregate.projects_per_department(shown), covered)
-    return IndicatorData(
-        id=meta.id,
-        label=_label(meta.label, theme),
-        kind="numeric",
-        level="departement",
-        values=values,
-        unit=meta.unit,
-        vintage=meta.vintage,
-        source=meta.source,
-        france_values=values,
-    )
+    values = _with_zeros(aggregate.projects_per_department(shown), set(projects["department_code"]))
+    return _counts(catalogue()[1], theme, values)
 
 
 def imported_indicator(values: pd.DataFrame, level: str, name: str, unit: str, filename: str) -> IndicatorData:

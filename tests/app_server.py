@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,16 +11,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from cnrmap.browser import LAUNCH_ARGS, find_executable
 from cnrmap.config import PROJECT_ROOT
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def free_port() -> int:
@@ -64,7 +55,5 @@ def serve_app(env: dict[str, str] | None = None, timeout: float = 60) -> Iterato
 
 
 def launch_chromium(playwright):
-    executable = shutil.which("chromium")
-    if executable is None:
-        raise RuntimeError("Chromium introuvable : apt-get install chromium")
-    return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    """Debian's Chromium, headless, with the same options as the app's image export."""
+    return playwright.chromium.launch(executable_path=find_executable(), headless=True, args=list(LAUNCH_ARGS))

@@ -4,7 +4,6 @@ import streamlit as st
 
 from cnrmap import cached, vocab
 from cnrmap.aggregate import filter_proposals
-from cnrmap.export_csv import to_csv_bytes
 from cnrmap.tables import proposals_table
 
 st.set_page_config(page_title="CNR santé — Propositions", page_icon="💬", layout="wide")
@@ -39,18 +38,4 @@ st.dataframe(
     hide_index=True,
     column_config={"Carte": st.column_config.LinkColumn("Carte", display_text="Voir sur la carte")},
 )
-left, right = st.columns(2)
-left.download_button(
-    "Télécharger ce tableau (CSV UTF-8)",
-    to_csv_bytes(table, variant="utf8-bom"),
-    file_name="cnr-propositions.csv",
-    mime="text/csv",
-    key="download",
-)
-right.download_button(
-    "Télécharger pour un tableur français (CSV ;)",
-    to_csv_bytes(table, variant="semicolon"),
-    file_name="cnr-propositions-point-virgule.csv",
-    mime="text/csv",
-    key="download_semicolon",
-)
+cached.csv_downloads(table, "cnr-propositions")

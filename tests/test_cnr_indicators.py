@@ -1,0 +1,47 @@
+"""Proposals and projects per department: covered departments count (zero included), others are missing."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cnrmap.cnr_indicators import imported_indicator, projects_indicator, proposals_indicator
+
+
+def test_proposals_count_zero_only_where_a_document_covers_the_department():
+    proposals = pd.DataFrame(
+        {
+            "id": ["A", "B", "C"],
+            "region_code": ["75", "75", "93"],
+            "scope_level": ["departement", "departement", "region"],
+            "territory_code": ["33", "40", "93"],
+            "theme": ["prevention", "attractivite", "prevention"],
+            "axis": ["", "", ""],
+            "level": ["proposition"] * 3,
+            "text": ["a", "b", "c"],
+        }
+    )
+    data = proposals_indicator(proposals, theme="prevention")
+    assert data.values.set_index("code")["value"].to_dict() == {"33": 1.0, "40": 0.0}
+    assert data.label.endswith("Prévention")
+
+
+def test_projects_follow_the_status_filter():
+    projects = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "department_code": ["13", "13", "83"],
+            "title": ["", "", ""],
+            "summary": ["", "", ""],
+            "theme": ["prevention"] * 3,
+            "status": ["realise", "en_cours", "en_cours"],
+        }
+    )
+    values = projects_indicator(projects, statuses=("realise",)).values.set_index("code")["value"].to_dict()
+    assert values == {"13": 1.0, "83": 0.0}
+
+
+def test_imported_indicator_gets_a_safe_id():
+    values = pd.DataFrame({"code": ["13001"], "value": [2.5]})
+    data = imported_indicator(values, "commune", "MSP / 10 000 hab. <b>", "MSP", "msp.csv")
+    assert data.id == "import_msp___10_000_hab___b"
+    assert data.level == "commune" and data.source == "Fichier importé : msp.csv"
