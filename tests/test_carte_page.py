@@ -122,3 +122,28 @@ def test_export_button_prepares_a_png():
     assert not at.exception and not at.error
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Télécharger l'image (PNG)" in labels
+
+
+def test_imported_indicator_becomes_a_layer(monkeypatch, mirror_dir):
+    monkeypatch.setenv("CNRMAP_MIRROR", str(mirror_dir))
+    at = carte()
+    content = "Département;Taux\n4;12,5\n13;7,25\n2A;3\n999;1\n".encode("latin-1")
+    at.file_uploader(key="upload").upload("taux.csv", content, "text/csv").run()
+    at.text_input(key="import_name").input("Taux local").run()
+    at.text_input(key="import_unit").input("%").run()
+    at.button(key="import").click().run()
+    assert not at.exception
+    report = " ".join(t.value for t in at.text)
+    assert "Lignes lues : 4" in report and "'999'" in report
+    assert at.title[0].value == "Taux local — France entière"
+    assert "Taux local" in map_script(at)
+
+
+def test_unusable_upload_gives_a_french_report(monkeypatch, mirror_dir):
+    monkeypatch.setenv("CNRMAP_MIRROR", str(mirror_dir))
+    at = carte()
+    at.file_uploader(key="upload").upload("vide.csv", b"", "text/csv").run()
+    at.button(key="import").click().run()
+    assert not at.exception
+    assert at.error and "vide" in at.error[0].value.lower()
+    assert at.title[0].value.startswith("Densité de médecins généralistes")
