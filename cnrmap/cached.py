@@ -30,7 +30,7 @@ def cnr_data() -> datasets.CnrData:
 
 def show_error(exc: DataError) -> None:
     """Show a data problem the French way: the message, the list of problems, what to do."""
-    st.error(exc.message, icon="⚠️")
+    st.error(exc.message)
     if exc.problems:
         with st.expander(f"Détail : {len(exc.problems)} problème(s)", expanded=len(exc.problems) <= 10):
             st.markdown("\n".join(f"- {p}" for p in exc.problems[:200]))

@@ -124,7 +124,9 @@ with st.sidebar:
         st.toggle("Mêmes classes pour toute la France (cartes comparables)", key="fixed_breaks")
     st.subheader("Filtres")
     st.selectbox("Thème", ["", *vocab.THEMES], format_func=lambda k: vocab.THEME_SHORT.get(k, "Tous"), key="theme")
-    st.multiselect("Statut des projets", list(vocab.STATUSES), format_func=vocab.STATUSES.get, key="statuses")
+    st.multiselect(
+        "Statut des projets", list(vocab.STATUSES), format_func=vocab.STATUSES.get, key="statuses", placeholder="Tous"
+    )
     st.multiselect("Couches", list(LAYERS), format_func=LAYERS.get, key="layers")
     st.toggle("Fond de carte (nécessite internet)", key="basemap")
     st.subheader("Lecture croisée")

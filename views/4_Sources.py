@@ -9,7 +9,7 @@ st.set_page_config(page_title="CNR santé — Sources", page_icon="📚", layout
 st.title("Sources et licences")
 
 boundaries = cached.or_stop(cached.departments)
-st.info(f"**Contours utilisés** : {boundaries.description}", icon="🗺️")
+st.info(f"**Contours utilisés** : {boundaries.description}")
 
 st.subheader("Documents du CNR santé")
 st.write("Chaque ligne des données cite le fichier et la ligne du document où le fait figure.")
