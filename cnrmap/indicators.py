@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,8 +20,9 @@ from cnrmap.boundaries import department_reference
 from cnrmap.catalog import get_source, is_installed
 from cnrmap.codes import department_of_commune, normalize_department_code
 from cnrmap.config import Settings
-from cnrmap.errors import DataError
+from cnrmap.errors import DataError, Problem
 from cnrmap.joins import JoinReport, compare_keys
+from cnrmap.tables_io import display_path, number_problems, read_checked_csv, read_csv_frame
 from cnrmap.vocab import ZONING
 from cnrmap.zoning import commune_zoning, read_population_2023, read_zoning
 
@@ -53,6 +54,40 @@ class IndicatorValues(NamedTuple):
     report: JoinReport
 
 
+@dataclass(frozen=True)
+class _TableSchema:
+    """What an indicator table of ``data/indicators/`` must hold."""
+
+    numeric: tuple[str, ...]
+    key: tuple[str, ...] = ("code",)
+    text: tuple[str, ...] = ("code",)
+
+
+_TABLES = {
+    "densite_mg_2024.csv": _TableSchema(("densite_pour_100000",), ("level", "code"), ("level", "code")),
+    "apl_mg_departements.csv": _TableSchema(
+        ("apl_mg_2024", "apl_mg_2023", "population_totale", "population_apl_inf_2_5", "part_population_apl_inf_2_5_pct")
+    ),
+    "zonage_mg_departements.csv": _TableSchema(("population", "population_ZIP", "part_ZIP_pct")),
+    "population_departements.csv": _TableSchema(("population_2023",), text=("code", "region_code")),
+}
+_INDICATOR_TABLES = {
+    "densite_mg": "densite_mg_2024.csv",
+    "apl_mg_2024": "apl_mg_departements.csv",
+    "apl_mg_2023": "apl_mg_departements.csv",
+    "part_pop_apl_inf_2_5": "apl_mg_departements.csv",
+    "zonage_mg": "zonage_mg_departements.csv",
+    "population": "population_departements.csv",
+}
+
+
+def _table_hint(name: str) -> str:
+    return (
+        "Régénérez la table : python -m cnrmap.build_tables --from MIROIR (MIROIR : dossier organisé comme "
+        f"shared/), ou restaurez la version du dépôt : git checkout -- data/indicators/{name}"
+    )
+
+
 def _table(settings: Settings, name: str) -> pd.DataFrame:
     path = settings.data_dir / "indicators" / name
     return _read_table(path, path.stat().st_mtime if path.is_file() else 0.0)
@@ -60,12 +95,21 @@ def _table(settings: Settings, name: str) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=16)
 def _read_table(path: Path, mtime: float) -> pd.DataFrame:
+    """One committed indicator table, checked (columns, numbers, unique codes); raises :class:`DataError`."""
+    hint = _table_hint(path.name)
     if not path.is_file():
-        raise DataError(
-            f"Table d'indicateurs absente : data/indicators/{path.name}.",
-            hint="Régénérer : python -m cnrmap.build_tables --from DOSSIER_DU_MIROIR",
-        )
-    return pd.read_csv(path, dtype={"code": str, "region_code": str}, keep_default_na=False, na_values=[""])
+        raise DataError(f"Table d'indicateurs absente : data/indicators/{path.name}.", hint=hint)
+    schema = _TABLES.get(path.name, _TableSchema(()))
+    return read_checked_csv(path, schema.text, schema.numeric, schema.key, hint=hint)
+
+
+def _table_problem(settings: Settings, name: str) -> str | None:
+    """French reason why the table ``name`` cannot be used, or ``None`` when it can."""
+    try:
+        _table(settings, name)
+    except DataError as exc:
+        return str(exc)
+    return None
 
 
 def _data_file(settings: Settings, source_id: str, index: int = 0) -> Path:
@@ -82,54 +126,89 @@ def patients_file(settings: Settings) -> Path:
     return _data_file(settings, "patients_sans_mt")
 
 
+def _commune_problems(settings: Settings) -> dict[str, str | None]:
+    """Per commune-level indicator, the French reason it cannot be shown (``None``: it can)."""
+    if not _commune_data_installed(settings):
+        return {
+            "zonage_mg": f"Niveau communal : {FETCH_DATA_HINT} puis cnrmap fetch --departments 13,83",
+            "population": f"Niveau communal : {FETCH_DATA_HINT}",
+        }
+    try:
+        read_population_2023(_data_file(settings, "population"))
+    except DataError as exc:
+        reason = f"Niveau communal indisponible : {exc}"
+        return {"zonage_mg": reason, "population": reason}
+    try:
+        read_zoning(_data_file(settings, "zonage_mg"))
+    except DataError as exc:
+        return {"zonage_mg": f"Niveau communal indisponible : {exc}", "population": None}
+    return {"zonage_mg": None, "population": None}
+
+
+def _availability(department: str | None, commune: str | bool | None = True) -> dict[str, object]:
+    """``levels``, ``installed`` and ``install_hint`` from the reasons each level cannot be shown.
+
+    A reason is ``None`` when the level can be shown; ``commune=True``: no commune level at all.
+    """
+    levels = () if department else (DEPARTEMENT,)
+    if commune is None:
+        levels += (COMMUNE,)
+    reasons = [r for r in (department, commune) if isinstance(r, str)]
+    return {"levels": levels, "installed": bool(levels), "install_hint": "\n".join(reasons)}
+
+
 def list_indicators(settings: Settings) -> list[Indicator]:
-    """Every indicator, with whether it can be shown now and how to install it if not."""
-    communes_ok = _commune_data_installed(settings)
-    commune_levels = (DEPARTEMENT, COMMUNE) if communes_ok else (DEPARTEMENT,)
-    patients_ok = patients_file(settings).is_file()
+    """Every indicator, with whether it can be shown now and how to install it if not.
+
+    A committed table or fetched file that cannot be read does not raise: its indicator (or that
+    level) is listed as unavailable, with the French reason and what to do in ``install_hint``.
+    """
+    communes = _commune_problems(settings)
+    tables = {name: _table_problem(settings, name) for name in dict.fromkeys(_INDICATOR_TABLES.values())}
+
+    def state(indicator_id: str) -> dict:
+        return _availability(tables[_INDICATOR_TABLES[indicator_id]], communes.get(indicator_id, True))
+
+    patients = _patients_problem(settings)
     apl_source = "Moyennes départementales de l'APL communale DREES (agrégation tierce, pas un chiffre officiel DREES)"
     return [
         Indicator(
             "densite_mg", "Densité de médecins généralistes libéraux", "pour 100 000 habitants", "2024",
             "CNAM, data.ameli.fr, 2024 (ensemble des médecins généralistes libéraux)",
-            (DEPARTEMENT,), "numeric", None, True, True, "",
+            kind="numeric", categories=None, higher_is_better=True, **state("densite_mg"),
         ),
         Indicator(
             "apl_mg_2024", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
             "consultations par habitant et par an", "2024", apl_source,
-            (DEPARTEMENT,), "numeric", None, True, True, "",
+            kind="numeric", categories=None, higher_is_better=True, **state("apl_mg_2024"),
         ),
         Indicator(
             "apl_mg_2023", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
             "consultations par habitant et par an", "2023", apl_source,
-            (DEPARTEMENT,), "numeric", None, True, True, "",
+            kind="numeric", categories=None, higher_is_better=True, **state("apl_mg_2023"),
         ),
         Indicator(
-            "part_pop_apl_inf_2_5", "Part de la population ayant une APL inférieure à 2,5", "%", "2024",
-            apl_source, (DEPARTEMENT,), "numeric", None, False, True, "",
+            "part_pop_apl_inf_2_5", "Part de la population ayant une APL inférieure à 2,5", "%", "2024", apl_source,
+            kind="numeric", categories=None, higher_is_better=False, **state("part_pop_apl_inf_2_5"),
         ),
         Indicator(
             "zonage_mg", "Zonage médecins généralistes", "catégorie (commune) ; % de la population en ZIP (département)",
             "arrêtés ARS 2022 à début 2025",
             "ARS / CartoSanté ; part en ZIP calculée avec les populations légales INSEE 2023",
-            commune_levels, "categorical", dict(ZONING), None, True,
-            "" if communes_ok else f"Niveau communal : {FETCH_DATA_HINT} puis cnrmap fetch --departments 13,83",
+            kind="categorical", categories=dict(ZONING), higher_is_better=None, **state("zonage_mg"),
         ),
         Indicator(
             "population", "Population municipale", "habitants", "2023 (populations légales en vigueur en 2026)",
-            "INSEE, populations légales 2023", commune_levels, "numeric", None, None, True,
-            "" if communes_ok else f"Niveau communal : {FETCH_DATA_HINT}",
+            "INSEE, populations légales 2023",
+            kind="numeric", categories=None, higher_is_better=None, **state("population"),
         ),
         Indicator(
             "patients_sans_mt", "Part des patients sans médecin traitant", "%", "selon le fichier CNAM",
-            "CNAM, observatoire de l'accès aux soins (data.ameli.fr)", (DEPARTEMENT,), "numeric", None, False,
-            patients_ok,
-            "" if patients_ok else (
-                "Non installé : aucune table départementale hors ligne. Avec internet : "
-                "cnrmap fetch --only patients_sans_mt ; ou déposer le fichier dans un miroir sous "
-                "opendata/patients_sans_medecin_traitant/patients_sans_mt_departements.csv puis cnrmap fetch "
-                "--only patients_sans_mt --from MIROIR."
-            ),
+            "CNAM, observatoire de l'accès aux soins (data.ameli.fr)",
+            # Absent: listed at department level as « non installé » (how to get it); unreadable: no level.
+            levels=(DEPARTEMENT,) if patients in (None, PATIENTS_NOT_INSTALLED) else (),
+            kind="numeric", categories=None, higher_is_better=False,
+            installed=patients is None, install_hint=patients or "",
         ),
     ]  # fmt: skip
 
@@ -165,45 +244,95 @@ def _department_frame(settings: Settings, indicator_id: str) -> pd.DataFrame:
     raise DataError(f"Indicateur inconnu : {indicator_id!r}.")
 
 
+PATIENTS_NOT_INSTALLED = (
+    "Non installé : aucune table départementale hors ligne. Avec internet : "
+    "cnrmap fetch --only patients_sans_mt ; ou déposer le fichier dans un miroir sous "
+    "opendata/patients_sans_medecin_traitant/patients_sans_mt_departements.csv puis cnrmap fetch "
+    "--only patients_sans_mt --from MIROIR."
+)
+
+
+def _patients_hint(path: Path) -> str:
+    return (
+        f"Supprimez {display_path(path)} puis téléchargez-le à nouveau : cnrmap fetch --only patients_sans_mt "
+        "(avec internet ou un miroir qui contient le fichier)."
+    )
+
+
+def _patients_problem(settings: Settings) -> str | None:
+    """French reason the patients layer cannot be shown (:data:`PATIENTS_NOT_INSTALLED` if absent), or ``None``."""
+    path = patients_file(settings)
+    if not path.is_file():
+        return PATIENTS_NOT_INSTALLED
+    try:
+        read_patients_file(path)
+    except DataError as exc:
+        return str(exc)
+    return None
+
+
 def read_patients_file(path: Path) -> pd.DataFrame:
     """Read a CNAM department table of patients without a médecin traitant (latest year per department).
 
     The columns are found by name: a department code column (``departement``…) and a rate column
-    (``taux…sans_mt``…); an optional year column (``annee``) keeps the latest year.
+    (``taux…sans_mt``…); an optional year column (``annee``) keeps the latest year. The separator
+    (``;`` or ``,``) is detected and the rate may use a decimal comma. Parsed once per file version.
 
     Raises
     ------
     DataError
-        If the file is missing or its columns cannot be identified.
+        If the file is missing or cannot be read, its columns cannot be identified or a rate is not
+        a number (French message with file, line and column).
     """
+    path = Path(path)
     if not path.is_file():
         raise DataError(
             "Indicateur « patients sans médecin traitant » non installé.",
             hint="cnrmap fetch --only patients_sans_mt (avec internet ou un miroir qui contient le fichier)",
         )
-    raw = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+    stat = path.stat()
+    return _read_patients_file(path.absolute(), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _read_patients_file(path: Path, mtime_ns: int, size: int) -> pd.DataFrame:
+    label, hint = display_path(path), _patients_hint(path)
+    raw = read_csv_frame(path, label=label, hint=hint, sep=None)
     columns = {c.lower(): c for c in raw.columns}
     code_col = next((columns[c] for c in columns if c in ("departement", "code_departement", "dept")), None)
     rate_col = next((columns[c] for c in columns if "taux" in c and "mt" in c), None)
     if code_col is None or rate_col is None:
+        missing = [name for name, col in (("departement", code_col), ("taux_…_sans_mt", rate_col)) if col is None]
         raise DataError(
-            f"{path.name} : colonnes du département ou du taux introuvables ({list(raw.columns)!r}).",
-            hint="Attendu : une colonne « departement » et une colonne « taux_…_sans_mt ».",
+            f"{label} : colonnes du département ou du taux introuvables (colonnes lues : {list(raw.columns)!r}).",
+            [Problem(label, "colonne absente", row=1, column=name) for name in missing],
+            hint="Attendu : une colonne « departement » et une colonne « taux_…_sans_mt ». " + hint,
         )
-    frame = raw[[code_col, rate_col] + ([columns["annee"]] if "annee" in columns else [])].copy()
-    frame.columns = ["code", "value"] + (["annee"] if "annee" in columns else [])
+    year_col = columns.get("annee")
+    frame = raw[[code_col, rate_col] + ([year_col] if year_col else [])].copy()
+    frame.columns = ["code", "value"] + (["annee"] if year_col else [])
     frame = frame[frame["code"].str.strip() != ""]
     valid = []
-    for code in frame["code"]:
+    for code in frame["code"]:  # about a hundred departments (times the years)
         try:
             valid.append(normalize_department_code(code))
         except ValueError:
             valid.append(None)
     frame["code"] = valid
     frame = frame.dropna(subset=["code"])
-    frame["value"] = pd.to_numeric(frame["value"].str.replace(",", "."), errors="coerce")
+    frame["value"], problems = number_problems(frame, "value", label=label, decimal_comma=True)
+    if problems:
+        problems = [replace(p, column=rate_col) for p in problems]
+        raise DataError(f"{label} ne peut pas être utilisé tel quel.", problems, hint=hint)
     if "annee" in frame.columns:
         frame = frame.sort_values("annee").groupby("code", as_index=False).last()
+    elif frame["code"].duplicated().any():
+        codes = sorted(set(frame.loc[frame["code"].duplicated(), "code"]))
+        raise DataError(
+            f"{label} : départements en double sans colonne « annee » pour choisir : {', '.join(codes[:20])}.",
+            [Problem(label, f"département {code!r} en double", column=code_col) for code in codes[:20]],
+            hint=hint,
+        )
     return frame[["code", "value"]].reset_index(drop=True)
 
 
@@ -324,6 +453,10 @@ def indicator_values(
     """
     indicator = get_indicator(indicator_id, settings)
     if level not in indicator.levels:
+        if level == DEPARTEMENT and indicator_id in _INDICATOR_TABLES:
+            _table(settings, _INDICATOR_TABLES[indicator_id])  # raises the reading problem, if any
+        if level == DEPARTEMENT and indicator_id == "patients_sans_mt":
+            read_patients_file(patients_file(settings))
         hint = indicator.install_hint or f"Niveaux disponibles : {', '.join(indicator.levels)}."
         raise DataError(f"L'indicateur « {indicator.label} » n'est pas disponible au niveau {level!r}.", hint=hint)
     wanted = [normalize_department_code(d) for d in departments] if departments is not None else None
@@ -360,6 +493,11 @@ def reference_values(indicator_id: str, settings: Settings) -> dict[str, float]:
         return dict(zip(table["code"], table["densite_pour_100000"].astype(float), strict=True))
     if indicator_id in ("apl_mg_2024", "apl_mg_2023", "part_pop_apl_inf_2_5"):
         table = _table(settings, "apl_mg_departements.csv")
+        if not (table["code"] == "FR").any():
+            raise DataError(
+                "data/indicators/apl_mg_departements.csv : la ligne France (code « FR ») manque.",
+                hint=_table_hint("apl_mg_departements.csv"),
+            )
         france = table[table["code"] == "FR"].iloc[0]
         table = table[table["code"] != "FR"].merge(departments, on="code")
         if indicator_id == "part_pop_apl_inf_2_5":

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from cnrmap.codes import department_of_commune, normalize_commune_code, normalize_department_code
+from cnrmap.errors import DataError, Problem
 from cnrmap.joins import JoinReport, compare_keys
+from cnrmap.tables_io import MAX_LISTED, display_path, read_checked_csv
 from cnrmap.vocab import ZONING
 
 ZONING_CODES: tuple[str, ...] = tuple(ZONING)
@@ -37,26 +39,50 @@ _CANONICAL_COMMUNE = r"(?:\d{2}|2[AB])\d{3}"
 _CANONICAL_DEPARTMENT = r"0[1-9]|1\d|2[1-9]|[3-8]\d|9[0-5]|2[AB]|97[1-8]|98[4-9]"
 
 
-def _normalized(values: pd.Series, pattern: str, normalize: Callable[[object], str]) -> pd.Series:
-    """``values.map(normalize)``, vectorised for the values that already match ``pattern``."""
+def _normalized(
+    values: pd.Series, pattern: str, normalize: Callable[[object], str], label: str = "", hint: str | None = None
+) -> pd.Series:
+    """``values.map(normalize)``, vectorised for the values that already match ``pattern``.
+
+    A value ``normalize`` rejects raises :class:`DataError` quoting it with its line (``values``
+    indexed by file line numbers).
+    """
     canonical = values.str.fullmatch(pattern).fillna(False).astype(bool)
     if pattern == _CANONICAL_COMMUNE:
         canonical &= ~values.str.startswith("00").fillna(False).astype(bool)
     if canonical.all():
         return values.copy()
     out = values.copy()
-    out[~canonical] = values[~canonical].map(normalize)
+    problems: list[Problem] = []
+    for line, value in values[~canonical].items():  # only the few non-canonical codes
+        try:
+            out[line] = normalize(value)
+        except ValueError:
+            problems.append(Problem(label, f"code {value!r} invalide", row=int(line), column=str(values.name)))
+    if problems:
+        extra = len(problems) - MAX_LISTED
+        problems = problems[:MAX_LISTED] + (
+            [Problem(label, f"… et {extra} autre(s) code(s) invalide(s)")] if extra > 0 else []
+        )
+        raise DataError(f"{label} contient des codes invalides.", problems, hint=hint)
     return out
 
 
-def _file_key(path: Path) -> tuple[Path, int, int]:
+ZONING_HINT = "Téléchargez à nouveau le fichier : cnrmap fetch --only zonage_mg"
+POPULATION_HINT = "Téléchargez à nouveau le fichier : cnrmap fetch --only population"
+
+
+def _file_key(path: Path, hint: str | None = None) -> tuple[Path, int, int]:
     """Cache key of a file: its path, modification time and size (a changed file is read again)."""
     path = Path(path)
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DataError(f"Fichier introuvable : {display_path(path)}.", hint=hint) from exc
     return path.absolute(), stat.st_mtime_ns, stat.st_size
 
 
-def read_zoning(path: Path) -> pd.DataFrame:
+def read_zoning(path: Path, hint: str = ZONING_HINT) -> pd.DataFrame:
     """Read ``zonage_mg_communes_insee.csv`` (parsed once per file version; a copy is returned).
 
     Returns
@@ -67,35 +93,52 @@ def read_zoning(path: Path) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
-        If a zoning value is not in the vocabulary or a code is duplicated.
+    DataError
+        If the file cannot be read (see :func:`cnrmap.tables_io.read_checked_csv`), a code is invalid
+        or duplicated, or a zoning value is not in the vocabulary; ``hint`` says what to do.
     """
-    return _read_zoning(*_file_key(path)).copy()
+    return _read_zoning(*_file_key(path, hint), hint).copy()
 
 
 @functools.lru_cache(maxsize=2)
-def _read_zoning(path: Path, mtime_ns: int, size: int) -> pd.DataFrame:
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+def _read_zoning(path: Path, mtime_ns: int, size: int, hint: str) -> pd.DataFrame:
+    label = display_path(path)
+    columns = ["code_insee", "nom_cog_2026", "type", "code_departement", "code_region", "zonage"]
+    raw = read_checked_csv(path, columns, key="code_insee", label=label, hint=hint, line_index=True)
     frame = pd.DataFrame(
         {
-            "code": _normalized(raw["code_insee"], _CANONICAL_COMMUNE, normalize_commune_code),
+            "code": _normalized(raw["code_insee"], _CANONICAL_COMMUNE, normalize_commune_code, label, hint),
             "name": raw["nom_cog_2026"],
             "type": raw["type"],
-            "department_code": _normalized(raw["code_departement"], _CANONICAL_DEPARTMENT, normalize_department_code),
+            "department_code": _normalized(
+                raw["code_departement"], _CANONICAL_DEPARTMENT, normalize_department_code, label, hint
+            ),
             "region_code": raw["code_region"],
             "zoning": raw["zonage"].str.strip(),
         }
     )
-    bad = sorted(set(frame["zoning"]) - set(ZONING_CODES))
-    if bad:
-        raise ValueError(f"catégories de zonage inconnues dans {Path(path).name} : {bad!r}")
-    duplicated = frame.loc[frame["code"].duplicated(), "code"].tolist()
-    if duplicated:
-        raise ValueError(f"codes en double dans {Path(path).name} : {duplicated[:10]!r}")
-    return frame
+    unknown = ~frame["zoning"].isin(ZONING_CODES)
+    if unknown.any():
+        cells = frame.loc[unknown, "zoning"]
+        problems = [
+            Problem(label, f"catégorie de zonage {value!r} inconnue", row=int(line), column="zonage")
+            for line, value in cells.iloc[:MAX_LISTED].items()
+        ]
+        raise DataError(
+            f"{label} : catégories de zonage inconnues (attendu : {', '.join(ZONING_CODES)}).", problems, hint=hint
+        )
+    duplicated = frame["code"].duplicated(keep=False)
+    if duplicated.any():  # same commune written two ways (« 1001 » and « 01001 »)
+        cells = frame.loc[duplicated, "code"]
+        problems = [
+            Problem(label, f"code {value!r} en double", row=int(line), column="code_insee")
+            for line, value in cells.iloc[:MAX_LISTED].items()
+        ]
+        raise DataError(f"{label} : codes de commune en double.", problems, hint=hint)
+    return frame.reset_index(drop=True)
 
 
-def read_population_2023(path: Path) -> pd.DataFrame:
+def read_population_2023(path: Path, hint: str = POPULATION_HINT) -> pd.DataFrame:
     """Read the INSEE 2023 legal populations (``;``-separated, arrondissements instead of PLM communes).
 
     Parsed once per file version; a copy is returned.
@@ -104,43 +147,75 @@ def read_population_2023(path: Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``code``, ``name``, ``department_code``, ``region_code``, ``population`` (municipal, int).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read, a code is invalid or duplicated, or a population is not a whole number.
     """
-    return _read_population_2023(*_file_key(path)).copy()
+    return _read_population_2023(*_file_key(path, hint), hint).copy()
 
 
 @functools.lru_cache(maxsize=2)
-def _read_population_2023(path: Path, mtime_ns: int, size: int) -> pd.DataFrame:
-    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+def _read_population_2023(path: Path, mtime_ns: int, size: int, hint: str) -> pd.DataFrame:
+    label = display_path(path)
+    raw = read_checked_csv(
+        path,
+        ["COM", "Commune", "DEP", "REG"],
+        key="COM",
+        integer_columns=["PMUN"],
+        label=label,
+        hint=hint,
+        sep=";",
+        line_index=True,
+    )
     return pd.DataFrame(
         {
-            "code": _normalized(raw["COM"], _CANONICAL_COMMUNE, normalize_commune_code),
+            "code": _normalized(raw["COM"], _CANONICAL_COMMUNE, normalize_commune_code, label, hint),
             "name": raw["Commune"],
-            "department_code": _normalized(raw["DEP"], _CANONICAL_DEPARTMENT, normalize_department_code),
+            "department_code": _normalized(raw["DEP"], _CANONICAL_DEPARTMENT, normalize_department_code, label, hint),
             "region_code": raw["REG"],
-            "population": raw["PMUN"].astype(int),
+            "population": raw["PMUN"],
         }
-    )
+    ).reset_index(drop=True)
 
 
-def read_population_2020(path: Path) -> pd.DataFrame:
+def read_population_2020(path: Path, hint: str = POPULATION_HINT) -> pd.DataFrame:
     """Read the INSEE 2020 legal populations (code = first two characters of ``CODDEP`` + ``CODCOM``).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``code``, ``name``, ``department_code``, ``region_code``, ``population``.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read, a code is invalid or a population is not a whole number.
     """
-    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-    codes = (raw["CODDEP"].str[:2] + raw["CODCOM"]).map(normalize_commune_code)
+    label = display_path(path)
+    raw = read_checked_csv(
+        path,
+        ["CODDEP", "CODCOM", "COM", "CODREG"],
+        key=["CODDEP", "CODCOM"],
+        integer_columns=["PMUN"],
+        label=label,
+        hint=hint,
+        sep=";",
+        line_index=True,
+    )
+    codes = (raw["CODDEP"].str[:2] + raw["CODCOM"]).rename("CODCOM")
     return pd.DataFrame(
         {
-            "code": codes,
+            "code": _normalized(codes, _CANONICAL_COMMUNE, normalize_commune_code, label, hint),
             "name": raw["COM"],
-            "department_code": raw["CODDEP"].map(normalize_department_code),
+            "department_code": _normalized(
+                raw["CODDEP"], _CANONICAL_DEPARTMENT, normalize_department_code, label, hint
+            ),
             "region_code": raw["CODREG"],
-            "population": raw["PMUN"].astype(int),
+            "population": raw["PMUN"],
         }
-    )
+    ).reset_index(drop=True)
 
 
 def zoning_shares(zoning: pd.DataFrame, population: pd.DataFrame) -> tuple[pd.DataFrame, JoinReport]:

@@ -70,3 +70,22 @@ def test_commune_values_after_fetch(mirror_settings):
     values, report = indicator_values("population", "commune", mirror_settings, ["13"])
     assert values.set_index("code").loc["13055", "value"] == pytest.approx(886040)
     assert report.ok, report.summary()
+
+
+def test_patients_file_checks(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("departement,taux_sans_mt\n13,5.5\n13,6\n", encoding="utf-8")
+    with pytest.raises(DataError, match="en double") as info:
+        read_patients_file(path)
+    assert "cnrmap fetch --only patients_sans_mt" in info.value.hint
+    path.write_text("departement,taux_sans_mt\n13,5.5\n2A,\n", encoding="utf-8")
+    frame = read_patients_file(path).set_index("code")["value"]
+    assert frame["13"] == 5.5 and pd.isna(frame["2A"])
+
+
+def test_committed_tables_keep_their_types(empty_settings):
+    from cnrmap.indicators import _table
+
+    table = _table(empty_settings, "population_departements.csv")
+    assert table["code"].iloc[0] == "01" and table["region_code"].iloc[0] == "84"
+    assert pd.api.types.is_integer_dtype(table["population_2023"])
