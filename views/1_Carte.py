@@ -110,7 +110,8 @@ with st.sidebar:
     st.selectbox("Indicateur", ["", *choices], format_func=lambda k: choices.get(k, "Par défaut"), key="indicator")
     missing = [i for i in catalogue if not i.installed]
     if missing:
-        st.caption("Non installé : " + " ; ".join(i.label for i in missing) + " (voir la page Sources).")
+        with st.expander(f"{len(missing)} indicateur(s) non installé(s)"):
+            st.markdown("\n".join(f"- **{i.label}** : {i.install_hint}" for i in missing))
     overlays = {i.id: i.label for i in catalogue if i.installed and i.kind == "categorical"}
     if st.session_state.overlay not in overlays:
         st.session_state.overlay = ""
