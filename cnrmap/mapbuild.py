@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
 from pyproj import CRS
@@ -48,6 +48,39 @@ SCALES: dict[str, tuple[float, int, float]] = {
     "region": (400.0, 4, 3e5),
     "departement": (60.0, 5, 0.0),
 }
+
+
+class _Raw(Element):
+    """Text put in the page as is.
+
+    branca's ``Element(text)`` compiles ``text`` as a Jinja template: for a map script of megabytes that is
+    most of the render time, and data that looks like Jinja (``{{``) would be evaluated.
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class _RawMacro(MacroElement):
+    """``MacroElement.render`` without the template compilation of the rendered header, html and script."""
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        module = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                target.add_child(_Raw(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _GeoJson(folium.GeoJson, _RawMacro):
+    """``folium.GeoJson`` rendered through :class:`_RawMacro` (its data can be large)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +119,7 @@ class ChoroplethLayer:
     legend: LegendSpec
     tooltip_aliases: dict[str, str] = field(default_factory=dict)
     outline_only: bool = False
+    compact: bool = False  # sent as shared arcs (:class:`CompactChoropleth`) even under COMPACT_MIN_FEATURES
 
 
 @dataclass(frozen=True)
@@ -121,6 +155,16 @@ def _esc(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     return html.escape(str(value), quote=True)
+
+
+def _esc_column(values: pd.Series) -> list[str]:
+    """:func:`_esc` of every value of a column (vectorised missing-value test)."""
+    text = values.astype("string").fillna("")
+    special = text.str.contains(r"[&<>\"']", regex=True).to_numpy(dtype=bool)
+    out = text.tolist()
+    for i in special.nonzero()[0].tolist():
+        out[i] = html.escape(out[i], quote=True)
+    return out
 
 
 def numeric_layer(
@@ -175,8 +219,8 @@ def numeric_layer(
     refs = dict(references or {})
     decimals = value_decimals(pd.concat([out["value"], pd.Series(list(refs.values()), dtype=float)]))
     names = dict(region_names or {})
-    out["tip_name"] = out["name"].map(_esc)
-    out["tip_code"] = out["code"].map(_esc)
+    out["tip_name"] = _esc_column(out["name"])
+    out["tip_code"] = _esc_column(out["code"])
     out["tip_value"] = [format_value(v, unit, decimals) for v in out["value"]]
     out["tip_rank"] = [f"{ordinal(int(r))} sur {shown}" if pd.notna(r) else "—" for r in out["rank"]]
     aliases = {
@@ -251,9 +295,10 @@ def categorical_layer(
     out["class"] = pd.array([v if v in colours else None for v in values], dtype="string")
     out["colour"] = [colours.get(v) if v is not None else None for v in values]
     out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out["tip_name"] = out["name"].map(_esc)
-    out["tip_code"] = out["code"].map(_esc)
-    out["tip_value"] = [_esc(categories.get(v, v)) if v is not None else MISSING_LABEL for v in values]
+    out["tip_name"] = _esc_column(out["name"])
+    out["tip_code"] = _esc_column(out["code"])
+    shown_labels = {v: _esc(categories.get(v, v)) for v in dict.fromkeys(values) if v is not None}
+    out["tip_value"] = [shown_labels[v] if v is not None else MISSING_LABEL for v in values]
     aliases = {"tip_name": "Territoire", "tip_code": "Code", "tip_value": "Valeur"}
     present = {v for v in values if v is not None}
     kind = "outline" if outline_only else "fill"
@@ -427,9 +472,9 @@ HIGHLIGHT_STYLE = {"weight": 3, "color": "#000000"}
 COMPACT_MIN_FEATURES = 300
 
 
-def _choropleth_geojson(layer: ChoroplethLayer) -> folium.GeoJson | CompactChoropleth:
+def _choropleth_geojson(layer: ChoroplethLayer) -> _GeoJson | CompactChoropleth:
     gdf = layer.gdf
-    if len(gdf) > COMPACT_MIN_FEATURES:
+    if layer.compact or len(gdf) > COMPACT_MIN_FEATURES:
         return CompactChoropleth(layer)
     colours = dict(zip(gdf["code"], gdf["colour"], strict=True))
     dimmed = dict(zip(gdf["code"], gdf["dimmed"], strict=True)) if "dimmed" in gdf.columns else {}
@@ -454,7 +499,7 @@ def _choropleth_geojson(layer: ChoroplethLayer) -> folium.GeoJson | CompactChoro
         labels=True,
         style="max-width: 340px; white-space: normal; font-size: 12px;",
     )
-    return folium.GeoJson(
+    return _GeoJson(
         data,
         name=html.escape(layer.name),
         style_function=style,
@@ -470,7 +515,7 @@ def _compact_json(value: object) -> str:
 
 def _tooltip_column(values: Sequence[str], codes: Sequence[str]) -> dict:
     """One tooltip column, dictionary-coded when values repeat (category labels, reference values)."""
-    values = ["" if _isna(v) else str(v) for v in values]
+    values = list(values)
     if values == list(codes):
         return {"c": 1}
     distinct = list(dict.fromkeys(values))
@@ -480,7 +525,60 @@ def _tooltip_column(values: Sequence[str], codes: Sequence[str]) -> dict:
     return {"v": values}
 
 
-class CompactChoropleth(folium.map.Layer):
+def _objects(values: pd.Series) -> list:
+    """Python values of a column, missing ones (NaN, NA, None) as ``None``."""
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
+def _strings(values: pd.Series) -> list[str]:
+    """A column as strings, missing values as ``""``."""
+    return ["" if v is None else str(v) for v in _objects(values)]
+
+
+def _compact_payload(
+    geoms: np.ndarray,
+    codes: tuple[str, ...],
+    colours: tuple[str | None, ...],
+    dimmed: tuple[bool, ...],
+    tip_values: tuple[tuple[str, tuple[str, ...]], ...],
+    outline_only: bool,
+) -> tuple[int, str, str, list]:
+    """What :class:`CompactChoropleth` puts in the page: points, encoded geometries, data JSON, bounds."""
+    highlighted = any(dimmed) and not all(dimmed)
+    styles: list[dict] = []
+    style_index: dict[tuple[str | None, bool], int] = {}
+    per_feature = []
+    for colour, faded in zip(colours, dimmed, strict=True):
+        pair = (colour, bool(faded))
+        if pair not in style_index:
+            style = _feature_style(colour, bool(faded), outline_only, highlighted)
+            if style in styles:
+                style_index[pair] = styles.index(style)
+            else:
+                style_index[pair] = len(styles)
+                styles.append(style)
+        per_feature.append(style_index[pair])
+    tips = [{"k": html.escape(alias), **_tooltip_column(values, codes)} for alias, values in tip_values]
+    encoded = topology.encode_coverage_cached(geoms)
+    data_json = _compact_json(
+        {"codes": list(codes), "style": per_feature, "styles": styles, "tips": tips, "highlight": HIGHLIGHT_STYLE}
+    )
+    encoded_json = _compact_json({k: encoded[k] for k in ("q", "a", "f")})
+    bounds = shapely.total_bounds(geoms) if len(geoms) else None
+    box = (
+        [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
+        if bounds is not None and np.all(np.isfinite(bounds))
+        else [[None, None], [None, None]]
+    )
+    return encoded["points"], encoded_json, data_json, box
+
+
+# Memo of CompactChoropleth's page text by exact inputs (a national layer is a few MB: few entries).
+_COMPACT: dict[tuple, tuple[int, str, str, list]] = {}
+_COMPACT_MAX = 6
+
+
+class CompactChoropleth(folium.map.Layer, _RawMacro):
     """A choropleth of thousands of territories, sent as shared arcs and decoded in the browser.
 
     Same look and behaviour as the GeoJson path of :func:`build_map` (style, missing values grey and dashed,
@@ -536,50 +634,52 @@ class CompactChoropleth(folium.map.Layer):
         super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
         self._name = "CompactChoropleth"
         gdf = layer.gdf
-        codes = [str(c) for c in gdf["code"]]
-        dimmed = gdf["dimmed"].astype(bool).tolist() if "dimmed" in gdf.columns else [False] * len(gdf)
-        highlighted = any(dimmed) and not all(dimmed)
-        styles: list[dict] = []
-        style_index: dict[str, int] = {}
-        per_feature = []
-        for colour, faded in zip(gdf["colour"], dimmed, strict=True):
-            style = _feature_style(None if _isna(colour) else colour, faded, layer.outline_only, highlighted)
-            key = json.dumps(style, sort_keys=True)
-            if key not in style_index:
-                style_index[key] = len(styles)
-                styles.append(style)
-            per_feature.append(style_index[key])
-        tips = []
-        for column, alias in layer.tooltip_aliases.items():
-            if column in gdf.columns:
-                tips.append({"k": html.escape(alias), **_tooltip_column(gdf[column].tolist(), codes)})
-        encoded = topology.encode_coverage_cached(gdf.geometry.to_numpy())
-        self.points = encoded["points"]
-        self.encoded_json = _compact_json({k: encoded[k] for k in ("q", "a", "f")})
-        self.data_json = _compact_json(
-            {"codes": codes, "style": per_feature, "styles": styles, "tips": tips, "highlight": HIGHLIGHT_STYLE}
+        codes = tuple(_strings(gdf["code"]))
+        colours = tuple(None if c is None else str(c) for c in _objects(gdf["colour"]))
+        dimmed = tuple(gdf["dimmed"].astype(bool).tolist()) if "dimmed" in gdf.columns else (False,) * len(gdf)
+        tip_values = tuple(
+            (alias, tuple(_strings(gdf[column])))
+            for column, alias in layer.tooltip_aliases.items()
+            if column in gdf.columns
         )
+        geoms = gdf.geometry.to_numpy()
+        # Exact key (tuples compare element by element): a filter rerun with the same choropleth gets the
+        # same text without any JSON encoding; the geometry part is the shapes' digest.
+        key = (topology.fingerprint(geoms), codes, colours, dimmed, tip_values, layer.outline_only)
+        cached = _COMPACT.get(key)
+        if cached is None:
+            cached = _compact_payload(geoms, codes, colours, dimmed, tip_values, layer.outline_only)
+            _COMPACT[key] = cached
+            while len(_COMPACT) > _COMPACT_MAX:
+                _COMPACT.pop(next(iter(_COMPACT)))
+        else:
+            _COMPACT[key] = _COMPACT.pop(key)  # most recently used last
+        self.points, self.encoded_json, self.data_json, self._bounds = cached
         self.decoder = topology.DECODER_JS
-        bounds = gdf.total_bounds if not gdf.empty else None
-        self._bounds = (
-            [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
-            if bounds is not None and np.all(np.isfinite(bounds))
-            else [[None, None], [None, None]]
-        )
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return self._bounds
 
 
-def _outline_geojson(layer: OutlineLayer) -> folium.GeoJson:
-    data = _feature_collection(layer.gdf, [])
+def _outline_geojson(layer: OutlineLayer) -> _GeoJson:
+    key = topology.fingerprint(layer.gdf.geometry.to_numpy())
+    data = _OUTLINES.get(key)
+    if data is None:
+        data = _feature_collection(layer.gdf, [])
+        _OUTLINES[key] = data
+        while len(_OUTLINES) > 16:
+            _OUTLINES.pop(next(iter(_OUTLINES)))
     colour, weight = layer.colour, layer.weight
-    return folium.GeoJson(
+    return _GeoJson(
         data,
         name=html.escape(layer.name),
         style_function=lambda _f: {"color": colour, "weight": weight, "fill": False, "opacity": 0.9},
         interactive=False,
     )
+
+
+# Memo of the outline layers' GeoJSON by geometry digest (folium only reads it).
+_OUTLINES: dict[str, dict] = {}
 
 
 def project_popup_html(row: Mapping[str, object]) -> str:
@@ -625,7 +725,7 @@ _BIND_POINT = JsCode(
 )
 
 
-def _points_geojson(rows: list[dict], name: str, styles: dict[str, dict]) -> folium.GeoJson:
+def _points_geojson(rows: list[dict], name: str, styles: dict[str, dict]) -> _GeoJson:
     """Points as one GeoJson layer: popups and tooltips are (escaped) feature properties, bound in JS."""
     features = [
         {
@@ -636,7 +736,7 @@ def _points_geojson(rows: list[dict], name: str, styles: dict[str, dict]) -> fol
         }
         for row in rows
     ]
-    return folium.GeoJson(
+    return _GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=name,
         marker=folium.CircleMarker(radius=6),
@@ -756,7 +856,7 @@ def points_legend(projects: pd.DataFrame | None, meetings: pd.DataFrame | None) 
     return LegendSpec(title="CNR santé 2022-2023", items=tuple(items))
 
 
-class Legend(MacroElement):
+class Legend(_RawMacro):
     """A plain HTML legend drawn as a Leaflet control (no external CSS or JS)."""
 
     _template = Template(
@@ -793,7 +893,7 @@ _ROW = "display:flex;align-items:center;margin:2px 0"
 _SWATCH = "display:inline-block;width:16px;height:12px;margin-right:6px;flex:none;box-sizing:border-box;"
 
 
-class _WhiteBackground(MacroElement):
+class _WhiteBackground(_RawMacro):
     _template = Template(
         """
         {% macro script(this, kwargs) %}

@@ -78,15 +78,41 @@ function cnrmapDecode(enc) {
 
 
 def fingerprint(geoms: Sequence[shapely.Geometry | None] | np.ndarray, *extra: object) -> str:
-    """Digest of a geometry array (WKB) and of ``extra`` values: a memo key that changes with any vertex."""
-    digest = hashlib.blake2b(digest_size=16)
+    """Digest of a geometry array (WKB) and of ``extra`` values: a memo key that changes with any vertex.
+
+    The WKB digest of an array already seen (the very same geometry objects, which shapely never modifies) is
+    remembered: the memo holds the geometries, so their ids cannot be reused while it does.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    content = _content_digest(arr)
+    if not extra:
+        return content
+    digest = hashlib.blake2b(content.encode(), digest_size=16)
     for value in extra:
         digest.update(repr(value).encode())
-    arr = np.asarray(geoms, dtype=object)
+    return digest.hexdigest()
+
+
+# Identity of a geometry array (ids of its objects) -> (the array, kept alive; its WKB digest).
+_BY_IDENTITY: dict[bytes, tuple[np.ndarray, str]] = {}
+_BY_IDENTITY_MAX = 32
+
+
+def _content_digest(arr: np.ndarray) -> str:
+    ids = np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr)).tobytes()
+    identity = hashlib.blake2b(ids, digest_size=16).digest()
+    known = _BY_IDENTITY.get(identity)
+    if known is not None and len(known[0]) == len(arr):
+        return known[1]
+    digest = hashlib.blake2b(digest_size=16)
     digest.update(str(len(arr)).encode())
     for wkb in shapely.to_wkb(arr):
         digest.update(wkb if wkb is not None else b"\0")
-    return digest.hexdigest()
+    content = digest.hexdigest()
+    _BY_IDENTITY[identity] = (arr.copy(), content)
+    while len(_BY_IDENTITY) > _BY_IDENTITY_MAX:
+        _BY_IDENTITY.pop(next(iter(_BY_IDENTITY)))
+    return content
 
 
 def grid_decimals(coords: np.ndarray, candidates: Sequence[int] = (3, 4, 5, 6)) -> int:

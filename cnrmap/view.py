@@ -596,7 +596,8 @@ def compose_view(
             source=indicator.source,
         )
         main.gdf["class_label"] = [
-            indicator.categories.get(v, v) if v is not None else mapbuild.MISSING_LABEL for v in main.gdf["value"]
+            indicator.categories.get(v, v) if v is not None else mapbuild.MISSING_LABEL
+            for v in main.gdf["value"].tolist()
         ]
     missing = int(main.gdf["colour"].isna().sum())
     if missing:
@@ -654,6 +655,8 @@ def compose_view(
     points_meetings = shown_meetings if "reunions" in state.layers and len(shown_meetings) else None
 
     n_features = len(main.gdf)
+    # All departments as shared arcs: their borders sent once (about half the page of France by department).
+    main.compact = level == "departement" and n_features > 50
     if n_features > HEAVY_FEATURES:
         notes.append(f"Carte lourde ({n_features} territoires) : l'affichage peut être lent.")
     m = mapbuild.build_map(
@@ -671,7 +674,7 @@ def compose_view(
     decimals = mapbuild.value_decimals(table["value"]) if indicator.kind == "numeric" else 0
     table["value_label"] = [
         mapbuild.format_value(v, indicator.unit, decimals) if indicator.kind == "numeric" else lab
-        for v, lab in zip(table["value"], table["class_label"], strict=True)
+        for v, lab in zip(table["value"].tolist(), table["class_label"].tolist(), strict=True)
     ]
     table["selected"] = selected.to_numpy() if selected is not None else True
     table = table.sort_values("code").reset_index(drop=True)
@@ -723,9 +726,25 @@ def _compute_border_lines(gdf: gpd.GeoDataFrame, by: str | None = None) -> gpd.G
     return gpd.GeoDataFrame({"code": ["limites"]}, geometry=[lines], crs=gdf.crs)
 
 
+def _commune_names(communes: gpd.GeoDataFrame) -> dict[str, str]:
+    """Commune name by code, remembered for the last layers seen (the national layer is shared across reruns)."""
+    key = id(communes)
+    known = _NAMES.get(key)
+    if known is not None and known[0] is communes:
+        return known[1]
+    names = dict(zip(communes["code"].tolist(), communes["name"].tolist(), strict=True))
+    _NAMES[key] = (communes, names)  # holds the frame: its id cannot be reused while remembered
+    while len(_NAMES) > 4:
+        _NAMES.pop(next(iter(_NAMES)))
+    return names
+
+
+_NAMES: dict[int, tuple[gpd.GeoDataFrame, dict[str, str]]] = {}
+
+
 def _with_places(projects: pd.DataFrame, communes: gpd.GeoDataFrame | None, departments: pd.DataFrame) -> pd.DataFrame:
     dep_names = dict(zip(departments["code"], departments["name"], strict=True))
-    com_names = dict(zip(communes["code"], communes["name"], strict=True)) if communes is not None else {}
+    com_names = _commune_names(communes) if communes is not None else {}
     places = []
     for _, row in projects.iterrows():
         dep = f"{dep_names.get(row['department_code'], row['department_code'])} ({row['department_code']})"
@@ -916,7 +935,7 @@ def build_view(
     if state.level == "commune" or overlay_level == "commune":
         # Shapes simplified once for this scale (national cache) when available: no simplification per rerun.
         scale = _scale(state, "commune")
-        com_layer, simplified = boundaries.load_communes_for_scale(settings, dep_codes, scale)
+        com_layer, simplified = _communes_for_scale(settings, dep_codes, scale)
         communes_scale = scale if simplified else None
         communes = com_layer.gdf
         boundary_notes.append(com_layer.description)
@@ -1002,6 +1021,42 @@ def _department_layer(settings: Settings) -> Any:
         settings.data_dir / "reference" / "departements.csv",
     )
     return _cached_department_layer(settings, tuple(_file_state(p) for p in files))
+
+
+def _communes_for_scale(settings: Settings, dep_codes: Sequence[str], scale: str) -> tuple[Any, bool]:
+    """:func:`cnrmap.boundaries.load_communes_for_scale`, remembered while the national cache is unchanged.
+
+    Keyed on the departments, the scale and the size and date of the national cache files and of the sources
+    its manifest vouches for; only layers read from that cache (already simplified) are remembered. The
+    layer is shared between calls: nothing in this module modifies it in place.
+    """
+    from cnrmap import boundaries, commune_cache
+
+    try:
+        sources, cog_path = boundaries._commune_sources(settings, boundaries.installed_commune_departments(settings))
+        files = (
+            commune_cache.folder(settings) / commune_cache.MANIFEST,
+            commune_cache.path_for(settings, scale),
+            cog_path,
+            *(sources[d] for d in sorted(sources)),
+        )
+        key = (settings, tuple(dep_codes), scale, tuple(_file_state(p) for p in files))
+    except (AttributeError, TypeError, ValueError, DataError):
+        return boundaries.load_communes_for_scale(settings, dep_codes, scale)
+    if key in _COMMUNES:
+        _COMMUNES[key] = _COMMUNES.pop(key)  # most recently used last
+        return _COMMUNES[key]
+    result = boundaries.load_communes_for_scale(settings, dep_codes, scale)
+    if result[1]:
+        _COMMUNES[key] = result
+        while len(_COMMUNES) > _COMMUNES_MAX:
+            _COMMUNES.pop(next(iter(_COMMUNES)))
+    return result
+
+
+# Memo of _communes_for_scale (a national layer is ~35,000 rows: few entries).
+_COMMUNES: dict[tuple, tuple[Any, bool]] = {}
+_COMMUNES_MAX = 4
 
 
 @functools.lru_cache(maxsize=4)

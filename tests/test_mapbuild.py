@@ -162,3 +162,15 @@ def test_points_sharing_a_position_are_spread_on_a_ring():
     assert out["d"] == (43.0, 5.0)
     assert len({out[k] for k in "abc"}) == 3
     assert all(abs(out[k][0] - 44.0) <= 0.05 + 1e-9 for k in "abc")
+
+
+def test_text_that_looks_like_a_template_is_not_evaluated():
+    gdf = departments()
+    gdf["value"] = [1.0, 2.0, 3.0, 4.0]
+    gdf.loc[0, "name"] = "Commune {{ 7 * 7 }}"
+    rows = projects()
+    rows.loc[0, "title"] = "Projet {{ 6 * 7 }}"
+    layer = mapbuild.numeric_layer(gdf, breaks=[1, 2, 4], palette="PuBu", label="Indicateur {% if 1 %}oui{% endif %}")
+    html = decoded(mapbuild.build_map(layer, projects=rows, basemap=False).get_root().render())
+    assert "{{ 7 * 7 }}" in html and "{{ 6 * 7 }}" in html
+    assert "Projet 42" not in html and "Commune 49" not in html
