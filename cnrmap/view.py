@@ -777,8 +777,8 @@ def _categories(meta: Any) -> dict[str, str]:
 
 
 def default_indicator(indicators: Sequence[Any], level: str) -> str | None:
-    """GP density at department level, GP zoning at commune level (else the first one of that level)."""
-    of_level = [i for i in indicators if level in getattr(i, "levels", ())]
+    """GP density at department level, GP zoning at commune level (else the first installed one of that level)."""
+    of_level = [i for i in indicators if level in getattr(i, "levels", ()) and getattr(i, "installed", True)]
     wanted = ("densit", "numeric") if level == "departement" else ("zonage", "categorical")
     for ind in of_level:
         if wanted[0] in ind.id and ind.kind == wanted[1]:

@@ -196,3 +196,14 @@ def test_build_view_commune_level_without_boundaries_says_what_to_do(empty_setti
             MapState(territory="departement:13", level="commune"), empty_settings, data.projects, data.proposals
         )
     assert "cnrmap fetch" in info.value.render()
+
+
+def test_default_indicator_skips_what_is_not_installed():
+    from types import SimpleNamespace
+
+    from cnrmap.view import default_indicator
+
+    broken = SimpleNamespace(id="densite_mg", levels=("departement",), kind="numeric", installed=False)
+    apl = SimpleNamespace(id="apl_mg_2024", levels=("departement",), kind="numeric", installed=True)
+    assert default_indicator([broken, apl], "departement") == "apl_mg_2024"
+    assert default_indicator([broken], "departement") is None
