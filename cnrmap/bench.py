@@ -159,7 +159,7 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
     rows: list[tuple[str, str, Measure, Measure]] = []
     pages: list[tuple[str, str]] = []
     for label, territory, level, target in CASES:
-        state = view.MapState(territory=territory, level=level)
+        state = view.MapState(territory=territory, level=level, basemap=False)
 
         def build(state: view.MapState = state) -> str:
             result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
