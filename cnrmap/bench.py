@@ -25,6 +25,7 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 
+from cnrmap.browser import LAUNCH_ARGS
 from cnrmap.config import Settings, get_settings
 
 CASES: tuple[tuple[str, str, str, str], ...] = (
@@ -33,14 +34,6 @@ CASES: tuple[tuple[str, str, str, str], ...] = (
     ("France, communes", "FR", "commune", "≤ 6 Mo, ≤ 2 s"),
     ("France, départements", "FR", "departement", "≤ 300 Ko, ≤ 0,1 s"),
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -180,7 +173,9 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS)
+            chromium = p.chromium.launch(
+                executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS)
+            )
             for (_, _, ours, base), (ours_page, base_page) in zip(rows, pages, strict=True):
                 ours.draw_s, ours.pan_ms = _browser_times(ours_page, chromium)
                 base.draw_s, base.pan_ms = _browser_times(base_page, chromium)
