@@ -105,3 +105,12 @@ def imported_indicator(values: pd.DataFrame, level: str, name: str, unit: str, f
         source=f"Fichier importé : {filename}",
         france_values=frame,
     )
+
+
+def fingerprint(indicators: dict[str, IndicatorData]) -> str:
+    """A key that changes when any imported indicator's values change (for the page's view cache)."""
+    parts = [
+        f"{key}:{data.level}:{int(pd.util.hash_pandas_object(data.values, index=False).sum())}"
+        for key, data in sorted(indicators.items())
+    ]
+    return ",".join(parts)

@@ -45,3 +45,12 @@ def test_imported_indicator_gets_a_safe_id():
     data = imported_indicator(values, "commune", "MSP / 10 000 hab. <b>", "MSP", "msp.csv")
     assert data.id == "import_msp___10_000_hab___b"
     assert data.level == "commune" and data.source == "Fichier importé : msp.csv"
+
+
+def test_fingerprint_changes_with_the_values():
+    from cnrmap.cnr_indicators import fingerprint
+
+    one = imported_indicator(pd.DataFrame({"code": ["13"], "value": [1.0]}), "departement", "X", "", "a.csv")
+    two = imported_indicator(pd.DataFrame({"code": ["13"], "value": [2.0]}), "departement", "X", "", "a.csv")
+    assert fingerprint({one.id: one}) != fingerprint({two.id: two})
+    assert fingerprint({}) == ""

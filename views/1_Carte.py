@@ -178,7 +178,7 @@ if new_params != params:
     st.query_params.from_dict(new_params)
     st.session_state["carte_params"] = new_params
 
-extra_key = ",".join(sorted(imported))
+extra_key = cnr_indicators.fingerprint(imported)
 view = cached.or_stop(lambda: cached.view(state, extra_key, _extra=imported))
 
 st.title(f"{view.indicator.label} — {territories.get(view.state.territory, view.state.territory)}")
