@@ -725,8 +725,21 @@ _BIND_POINT = JsCode(
 )
 
 
+def _point_row(key: str, row: Mapping[str, object], popup: str, tip: str) -> dict:
+    return {
+        "key": key,
+        "lat": round(float(row["lat"]), 5),
+        "lon": round(float(row["lon"]), 5),
+        "popup": popup,
+        "tip": tip,
+    }
+
+
 def _points_geojson(rows: list[dict], name: str, styles: dict[str, dict]) -> _GeoJson:
-    """Points as one GeoJson layer: popups and tooltips are (escaped) feature properties, bound in JS."""
+    """Points as one GeoJson layer: popups and tooltips are (escaped) feature properties, bound in JS.
+
+    Points sharing a position are spread on a small ring first (:func:`spread_duplicates`).
+    """
     features = [
         {
             "type": "Feature",
@@ -734,7 +747,7 @@ def _points_geojson(rows: list[dict], name: str, styles: dict[str, dict]) -> _Ge
             "properties": {"popup": row["popup"], "tip": row["tip"]},
             "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
         }
-        for row in rows
+        for row in spread_duplicates(rows)
     ]
     return _GeoJson(
         {"type": "FeatureCollection", "features": features},
@@ -772,16 +785,8 @@ def _project_layer(projects: pd.DataFrame) -> folium.GeoJson:
                 "fillColor": colour,
                 "fillOpacity": 0.95,
             }
-        rows.append(
-            {
-                "key": key,
-                "lat": round(float(row["lat"]), 5),
-                "lon": round(float(row["lon"]), 5),
-                "popup": project_popup_html(row),
-                "tip": _esc(row.get("title")),
-            }
-        )
-    return _points_geojson(spread_duplicates(rows), "Projets du CNR santé", styles)
+        rows.append(_point_row(key, row, project_popup_html(row), _esc(row.get("title"))))
+    return _points_geojson(rows, "Projets du CNR santé", styles)
 
 
 SPREAD_RADIUS_DEG = 0.05
@@ -828,16 +833,8 @@ def _meeting_layer(meetings: pd.DataFrame) -> folium.GeoJson:
             "fillColor": classify.MEETING_COLOUR,
             "fillOpacity": 1,
         }
-        rows.append(
-            {
-                "key": key,
-                "lat": round(float(row["lat"]), 5),
-                "lon": round(float(row["lon"]), 5),
-                "popup": meeting_popup_html(row),
-                "tip": _esc(row.get("place")),
-            }
-        )
-    return _points_geojson(spread_duplicates(rows), "Réunions du CNR santé", styles)
+        rows.append(_point_row(key, row, meeting_popup_html(row), _esc(row.get("place"))))
+    return _points_geojson(rows, "Réunions du CNR santé", styles)
 
 
 def points_legend(projects: pd.DataFrame | None, meetings: pd.DataFrame | None) -> LegendSpec | None:
