@@ -185,6 +185,49 @@ def load_departments(settings: Settings) -> BoundaryLayer:
     return BoundaryLayer(gdf, "embedded", description, report)
 
 
+DEPARTMENT_SCALES_FOLDER = "departements-simplifies"
+
+
+def load_department_scale(settings: Settings, layer: BoundaryLayer, scale: str) -> gpd.GeoSeries:
+    """The shapes of ``layer`` (:func:`load_departments`) simplified once for a display scale, by code.
+
+    The whole national coverage is simplified together (borders stay shared), then kept as GeoParquet in the
+    boundary cache under a name derived from the shapes themselves: a new source gives a new file, and a
+    cache that cannot be written only costs the simplification again.
+
+    Returns
+    -------
+    GeoSeries
+        Index: department code; EPSG:4326.
+    """
+    from cnrmap import mapbuild, topology
+
+    geoms = layer.gdf.geometry.to_numpy()
+    key = topology.fingerprint(geoms, scale, mapbuild.SCALES[scale])
+    path = settings.boundary_cache / DEPARTMENT_SCALES_FOLDER / f"{scale}-{key[:20]}.parquet"
+    try:
+        cached = gpd.read_parquet(path)
+        if list(cached["code"]) == list(layer.gdf["code"]):
+            return gpd.GeoSeries(cached.geometry.to_numpy(), index=pd.Index(cached["code"], name="code"), crs=CRS)
+    except (OSError, ValueError, KeyError):
+        pass  # absent or unreadable: simplified again below
+    simplified = gpd.GeoSeries(
+        mapbuild.simplify_geometries(geoms, scale), index=pd.Index(layer.gdf["code"], name="code"), crs=CRS
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{scale}-*.parquet"):
+            old.unlink(missing_ok=True)
+        tmp = path.with_suffix(".parquet.part")
+        gpd.GeoDataFrame({"code": layer.gdf["code"].to_numpy()}, geometry=simplified.to_numpy(), crs=CRS).to_parquet(
+            tmp
+        )
+        tmp.replace(path)
+    except OSError:
+        pass
+    return simplified
+
+
 def load_regions(settings: Settings) -> BoundaryLayer:
     """Region boundaries: the fetched ones if present, else the union of the department boundaries.
 

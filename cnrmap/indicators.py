@@ -8,8 +8,9 @@ official region and France rows when the source has them (GP density, France APL
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -134,15 +135,37 @@ def _commune_problems(settings: Settings) -> dict[str, str | None]:
             "population": f"Niveau communal : {FETCH_DATA_HINT}",
         }
     try:
-        read_population_2023(_data_file(settings, "population"))
+        _check_once(_data_file(settings, "population"), read_population_2023)
     except DataError as exc:
         reason = f"Niveau communal indisponible : {exc}"
         return {"zonage_mg": reason, "population": reason}
     try:
-        read_zoning(_data_file(settings, "zonage_mg"))
+        _check_once(_data_file(settings, "zonage_mg"), read_zoning)
     except DataError as exc:
         return {"zonage_mg": f"Niveau communal indisponible : {exc}", "population": None}
     return {"zonage_mg": None, "population": None}
+
+
+CHECKED_SUFFIX = ".lu"
+
+
+def _check_once(path: Path, reader: Callable[[Path], object]) -> None:
+    """Read a fetched file with ``reader`` (which raises :class:`DataError`) unless this version already passed.
+
+    A file that was read without error gets a stamp beside it (its size and date): listing the indicators
+    of a new process then costs no parsing. Any change to the file makes the stamp stale.
+    """
+    stamp = path.with_name(path.name + CHECKED_SUFFIX)
+    stat = path.stat()
+    signature = f"{stat.st_size} {stat.st_mtime_ns}"
+    try:
+        if stamp.read_text(encoding="ascii") == signature:
+            return
+    except (OSError, ValueError):
+        pass
+    reader(path)
+    with contextlib.suppress(OSError):
+        stamp.write_text(signature, encoding="ascii")
 
 
 def _availability(department: str | None, commune: str | bool | None = True) -> dict[str, object]:

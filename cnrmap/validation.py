@@ -152,8 +152,19 @@ def _check_proposals(frame: pd.DataFrame, reference) -> list[Problem]:
     c.codes("region_code", reference.regions["code"], "région")
     regions = set(reference.regions["code"])
     departments = reference.departments.set_index("code")["region_code"]
+    # Vectorised screening: only the rows that break a rule are walked (in file order) to word the problems.
     ids = set(frame["id"])
-    for line, row in frame.iterrows():
+    territories, levels, region_codes = frame["territory_code"], frame["scope_level"], frame["region_code"]
+    region_of_territory = territories.map(departments)
+    known_region = region_codes.isin(regions)
+    parents = frame["parent_id"].fillna("")
+    suspect = (
+        ((levels == "region") & (territories != region_codes))
+        | ((levels == "departement") & (region_of_territory.isna() | (region_of_territory != region_codes)))
+        | (known_region & (parents != "") & ~parents.isin(ids))
+        | (known_region & (pd.to_numeric(frame["verbatim_count"], errors="coerce") < 0))
+    )
+    for line, row in frame[suspect].iterrows():
         territory, level = row["territory_code"], row["scope_level"]
         if level == "region" and territory != row["region_code"]:
             c.add(line, "territory_code", f"{territory!r} : une proposition régionale porte le code de sa région")

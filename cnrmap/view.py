@@ -299,7 +299,8 @@ class ViewInputs:
     ``departments`` is the full department layer (``code``, ``name``, ``region_code``, geometry);
     ``communes`` the communes of the shown departments (``code``, ``name``, ``department_code``, geometry)
     when the level or the overlay needs them; ``communes_scale`` names the scale (:data:`mapbuild.SCALES`)
-    they are already simplified for, if any (then they are not simplified again).
+    they are already simplified for, if any (then they are not simplified again). ``department_scales`` holds
+    department geometries already simplified for some scales (scale → GeoSeries indexed by code).
     """
 
     departments: gpd.GeoDataFrame
@@ -312,6 +313,7 @@ class ViewInputs:
     reports: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     communes_scale: str | None = None
+    department_scales: Mapping[str, gpd.GeoSeries] = field(default_factory=dict)
 
 
 @dataclass
@@ -412,6 +414,24 @@ def _scale(state: MapState, level: str) -> str:
     if state.scope == "region":
         return "region"
     return "departement" if level == "commune" else "region"
+
+
+def _outline_scale(state: MapState) -> str:
+    """Scale of the department and region outlines."""
+    return "france" if state.scope == "FR" else "region"
+
+
+def _simplified_departments(
+    shapes: gpd.GeoDataFrame, scale: str, known: Mapping[str, gpd.GeoSeries]
+) -> gpd.GeoDataFrame:
+    """``shapes`` (departments, column ``code``) simplified for ``scale``: precomputed geometries when given."""
+    simplified = known.get(scale)
+    if simplified is None or not shapes["code"].isin(simplified.index).all():
+        return mapbuild.simplify_for_scale(shapes, scale)
+    out = shapes.to_crs(simplified.crs) if shapes.crs is not None else shapes.set_crs(simplified.crs)
+    return out.set_geometry(
+        gpd.GeoSeries(simplified.loc[shapes["code"]].to_numpy(), index=out.index, crs=simplified.crs)
+    )
 
 
 def _merge_values(shapes: gpd.GeoDataFrame, values: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -536,7 +556,9 @@ def compose_view(
         shapes["department_code"] = shapes["code"]
     shapes = gpd.GeoDataFrame(shapes, geometry="geometry", crs=departments.crs)
     scale = _scale(state, level)
-    if not (level == "commune" and inputs.communes_scale == scale):
+    if level == "departement":
+        shapes = _simplified_departments(shapes, scale, inputs.department_scales)
+    elif inputs.communes_scale != scale:
         shapes = mapbuild.simplify_for_scale(shapes, scale)
 
     # Projects and meetings of the territory, filtered by theme and status.
@@ -634,8 +656,8 @@ def compose_view(
 
     outlines: list[mapbuild.OutlineLayer] = []
     if "limites" in state.layers:
-        deps_simpl = mapbuild.simplify_for_scale(
-            shown_deps[["code", "region_code", "geometry"]], "france" if state.scope == "FR" else "region"
+        deps_simpl = _simplified_departments(
+            shown_deps[["code", "region_code", "geometry"]], _outline_scale(state), inputs.department_scales
         )
         if level == "commune" or overlay_layer is not None:
             outlines.append(
@@ -970,8 +992,12 @@ def build_view(
                 _indicator_module().indicator_values(zoning_id, "commune", settings, departments=dep_codes)
             )
 
+    wanted_scales = [_scale(state, "departement")] if state.level == "departement" else []
+    if "limites" in state.layers:
+        wanted_scales.append(_outline_scale(state))
     inputs = ViewInputs(
         departments=departments,
+        department_scales=_department_scales(settings, wanted_scales),
         indicator=indicator,
         communes=communes,
         communes_scale=communes_scale,
@@ -1004,11 +1030,8 @@ def _file_state(path: Path) -> tuple[str, int, int] | tuple[str]:
     return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def _department_layer(settings: Settings) -> Any:
-    """:func:`cnrmap.boundaries.load_departments`, read again only when one of its files changes.
-
-    The layer is shared between calls: nothing in this module modifies it in place.
-    """
+def _department_files(settings: Settings) -> tuple:
+    """State of the files the department layer is read from (a change invalidates the memos)."""
     from cnrmap import boundaries
     from cnrmap.catalog import get_source
 
@@ -1020,7 +1043,28 @@ def _department_layer(settings: Settings) -> Any:
         settings.embedded_geo_dir / boundaries.EMBEDDED_DEPARTMENTS,
         settings.data_dir / "reference" / "departements.csv",
     )
-    return _cached_department_layer(settings, tuple(_file_state(p) for p in files))
+    return tuple(_file_state(p) for p in files)
+
+
+def _department_layer(settings: Settings) -> Any:
+    """:func:`cnrmap.boundaries.load_departments`, read again only when one of its files changes.
+
+    The layer is shared between calls: nothing in this module modifies it in place.
+    """
+    return _cached_department_layer(settings, _department_files(settings))
+
+
+def _department_scales(settings: Settings, scales: Iterable[str]) -> dict[str, gpd.GeoSeries]:
+    """Department geometries simplified for each of ``scales`` (:func:`cnrmap.boundaries.load_department_scale`)."""
+    files = _department_files(settings)
+    return {scale: _cached_department_scale(settings, files, scale) for scale in dict.fromkeys(scales)}
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_department_scale(settings: Settings, files_key: tuple, scale: str) -> gpd.GeoSeries:
+    from cnrmap import boundaries
+
+    return boundaries.load_department_scale(settings, _cached_department_layer(settings, files_key), scale)
 
 
 def _communes_for_scale(settings: Settings, dep_codes: Sequence[str], scale: str) -> tuple[Any, bool]:

@@ -235,3 +235,25 @@ def test_list_indicators_survives_a_broken_patients_file(empty_settings):
     patients = {i.id: i for i in list_indicators(empty_settings)}["patients_sans_mt"]
     assert not patients.installed and patients.levels == ()
     assert "est vide" in patients.install_hint and "cnrmap fetch --only patients_sans_mt" in patients.install_hint
+
+
+def test_fetched_file_is_checked_once_per_version(tmp_path):
+    """A fetched file that read well is not parsed again by the next process; any change re-checks it."""
+    from cnrmap.indicators import _check_once
+
+    path = tmp_path / "zonage_mg_communes_insee.csv"
+    path.write_text(ZONING_TEXT, encoding="utf-8")
+    reads: list[Path] = []
+
+    def reader(p: Path) -> None:
+        reads.append(p)
+        read_zoning(p)
+
+    _check_once(path, reader)
+    _check_once(path, reader)
+    assert len(reads) == 1
+    path.write_text(ZONING_TEXT.replace(",93,ZAC\n", ",93,ZZZZ\n"), encoding="utf-8")  # another size
+    for _ in range(2):  # a failing file is never stamped: it is read (and reported) every time
+        with pytest.raises(DataError, match="'ZZZZ'"):
+            _check_once(path, reader)
+    assert len(reads) == 3

@@ -121,3 +121,22 @@ def test_french_labels():
     assert classify.class_labels([1, 1, 2]) == ["1", "1 – 2"]
     assert classify.class_labels([100, 250, 400]) == ["100 – 250", "250 – 400"]
     assert not math.isnan(classify.compute_breaks([5, 6], "equal", 2)[0])
+
+
+@pytest.mark.parametrize("method", ["quantiles", "equal"])
+@pytest.mark.parametrize("seed", range(6))
+def test_numpy_bins_match_mapclassify(method, seed):
+    """Quantiles and equal intervals are computed without importing mapclassify: same bounds as mapclassify."""
+    import warnings
+
+    import mapclassify
+
+    rng = np.random.default_rng(seed)
+    arr = rng.gamma(2.0, 50.0, size=200).round(seed % 3)  # rounding makes ties
+    if seed == 5:
+        arr[:120] = 0.0
+    for k in (2, 5, 7):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            expected = (mapclassify.Quantiles if method == "quantiles" else mapclassify.EqualInterval)(arr, k=k).bins
+        np.testing.assert_allclose(classify._mapclassify_bins(arr, method, k), expected, rtol=1e-12)

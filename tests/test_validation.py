@@ -167,6 +167,23 @@ def test_proposal_and_meeting_rules(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("P4,75,region,93,prevention,Axe,,proposition,,Texte,,{SRC},\n", "'93' : une proposition régionale porte"),
+        ("P4,75,departement,99,prevention,Axe,,proposition,,Texte,,{SRC},\n", "département '99' inconnu"),
+        ("P4,75,departement,33,prevention,Axe,,proposition,G1,Texte,4,{SRC},\n", None),
+    ],
+)
+def test_each_proposal_territory_rule(tmp_path, row, expected):
+    messages = problems_for(tmp_path, **{"proposals.csv": PROPOSALS + row.format(SRC=SRC)})
+    if expected is None:
+        assert messages == []
+    else:
+        assert [m for m in messages if expected in m] == [m for m in messages if "ligne 6" in m]
+        assert len(messages) == 1
+
+
+@pytest.mark.parametrize(
     ("content", "expected"),
     [
         ("", "est vide"),
