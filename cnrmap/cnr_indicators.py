@@ -6,6 +6,8 @@ document is not absence of proposals. A covered department with none of the filt
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from cnrmap import aggregate, vocab
@@ -17,9 +19,9 @@ PROJECTS_ID = "projets"
 DOCUMENTS = "Documents du CNR santé (Nouvelle-Aquitaine, Hérault ; PACA : projets)"
 
 
-def catalogue() -> list[Indicator]:
-    """The CNR-derived indicators, described like the pipeline's."""
-    return [
+def catalogue(theme: str | None = None) -> list[Indicator]:
+    """The CNR-derived indicators, described like the pipeline's (labels naming ``theme`` when given)."""
+    listed = [
         Indicator(
             PROPOSALS_ID,
             "Nombre de propositions du CNR santé",
@@ -47,6 +49,7 @@ def catalogue() -> list[Indicator]:
             "",
         ),
     ]
+    return [dataclasses.replace(meta, label=_label(meta.label, theme)) for meta in listed]
 
 
 def _label(base: str, theme: str | None) -> str:

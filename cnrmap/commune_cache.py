@@ -25,7 +25,10 @@ from cnrmap.joins import JoinReport
 
 FOLDER = "communes-cog2026"
 MANIFEST = "manifest.json"
-VERSION = 1
+VERSION = 2
+# Scales whose whole national layer is also kept arc-encoded (:func:`cnrmap.topology.encode_coverage`): the map
+# of every commune of France then costs no encoding (1 s and 200 MB of memory otherwise).
+ENCODED_SCALES = ("france",)
 
 
 def folder(settings: Settings) -> Path:
@@ -36,6 +39,11 @@ def folder(settings: Settings) -> Path:
 def path_for(settings: Settings, scale: str | None = None) -> Path:
     """National GeoParquet: full resolution (``scale=None``) or simplified for ``scale``."""
     return folder(settings) / (f"communes.{scale}.parquet" if scale else "communes.parquet")
+
+
+def encoded_path(settings: Settings, scale: str) -> Path:
+    """Arc encoding of the national layer simplified for ``scale`` (JSON)."""
+    return folder(settings) / f"communes.{scale}.arcs.json"
 
 
 def source_signature(sources: dict[str, Path], cog_path: Path) -> dict[str, list[int]]:
@@ -86,7 +94,7 @@ def write(
     signature : dict
         :func:`source_signature` of the files ``gdf`` was made from.
     """
-    from cnrmap import mapbuild
+    from cnrmap import mapbuild, topology
 
     target = folder(settings)
     target.mkdir(parents=True, exist_ok=True)
@@ -99,6 +107,11 @@ def write(
             simplified, geometry=mapbuild.simplify_geometries(gdf.geometry.to_numpy(), scale), crs=gdf.crs
         )
         _write_parquet(simplified, path_for(settings, scale))
+        if scale in ENCODED_SCALES:
+            encoded = topology.encode_coverage(simplified.geometry.to_numpy())
+            tmp = encoded_path(settings, scale).with_suffix(".part")
+            tmp.write_text(json.dumps({"features": len(simplified), **encoded}), encoding="utf-8")
+            os.replace(tmp, encoded_path(settings, scale))
     manifest = {
         "version": VERSION,
         "signature": signature,
@@ -156,11 +169,25 @@ def read(
         # Keep the order of the requested departments, as the per-department path does.
         order = {d: i for i, d in enumerate(wanted)}
         gdf = gdf.iloc[gdf["department_code"].map(order).argsort(kind="stable")].reset_index(drop=True)
+    elif scale in ENCODED_SCALES:
+        _remember_encoding(settings, gdf, scale)
     report = None
     for department in wanted:
         part = _report_from_json(manifest["reports"][department])
         report = part if report is None else report.combine(part)
     return gdf, report
+
+
+def _remember_encoding(settings: Settings, gdf: gpd.GeoDataFrame, scale: str) -> None:
+    """Hand the stored arc encoding of the whole national layer to the encoder's memo (if it is there and fits)."""
+    from cnrmap import topology
+
+    try:
+        encoded = json.loads(encoded_path(settings, scale).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(encoded, dict) and encoded.pop("features", None) == len(gdf):
+        topology.remember_encoding(gdf.geometry.to_numpy(), encoded)
 
 
 def frame_for_view(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

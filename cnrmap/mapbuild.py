@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import folium
@@ -112,6 +112,8 @@ class ChoroplethLayer:
     ``gdf`` has ``code``, ``name``, ``colour`` (``None`` for a missing value) and ``tip_*`` text columns
     (already escaped) shown in the tooltip with ``tooltip_aliases``; optional ``dimmed`` (bool) fades a
     territory (cross-reading filters). ``outline_only`` draws coloured outlines instead of fills (overlay).
+    ``content_key``, when given, stands for everything drawn (same key, same page text): the caller that
+    remembers layers passes it so that the page text is found without reading the columns again.
     """
 
     name: str
@@ -120,6 +122,7 @@ class ChoroplethLayer:
     tooltip_aliases: dict[str, str] = field(default_factory=dict)
     outline_only: bool = False
     compact: bool = False  # sent as shared arcs (:class:`CompactChoropleth`) even under COMPACT_MIN_FEATURES
+    content_key: Hashable | None = None
 
 
 @dataclass(frozen=True)
@@ -575,7 +578,7 @@ def _compact_payload(
 
 # Memo of CompactChoropleth's page text by exact inputs (a national layer is a few MB: few entries).
 _COMPACT: dict[tuple, tuple[int, str, str, list]] = {}
-_COMPACT_MAX = 6
+_COMPACT_MAX = 12  # two keys per layer (by content and by the caller's key)
 
 
 class CompactChoropleth(folium.map.Layer, _RawMacro):
@@ -633,6 +636,12 @@ class CompactChoropleth(folium.map.Layer, _RawMacro):
     def __init__(self, layer: ChoroplethLayer):
         super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
         self._name = "CompactChoropleth"
+        self.decoder = topology.DECODER_JS
+        if layer.content_key is not None and ("layer", layer.content_key) in _COMPACT:
+            key = ("layer", layer.content_key)
+            _COMPACT[key] = _COMPACT.pop(key)  # most recently used last
+            self.points, self.encoded_json, self.data_json, self._bounds = _COMPACT[key]
+            return
         gdf = layer.gdf
         codes = tuple(_strings(gdf["code"]))
         colours = tuple(None if c is None else str(c) for c in _objects(gdf["colour"]))
@@ -649,13 +658,14 @@ class CompactChoropleth(folium.map.Layer, _RawMacro):
         cached = _COMPACT.get(key)
         if cached is None:
             cached = _compact_payload(geoms, codes, colours, dimmed, tip_values, layer.outline_only)
-            _COMPACT[key] = cached
-            while len(_COMPACT) > _COMPACT_MAX:
-                _COMPACT.pop(next(iter(_COMPACT)))
         else:
-            _COMPACT[key] = _COMPACT.pop(key)  # most recently used last
+            _COMPACT.pop(key)
+        _COMPACT[key] = cached  # most recently used last
+        if layer.content_key is not None:
+            _COMPACT[("layer", layer.content_key)] = cached
+        while len(_COMPACT) > _COMPACT_MAX:
+            _COMPACT.pop(next(iter(_COMPACT)))
         self.points, self.encoded_json, self.data_json, self._bounds = cached
-        self.decoder = topology.DECODER_JS
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return self._bounds
@@ -763,7 +773,7 @@ def _project_layer(projects: pd.DataFrame) -> folium.GeoJson:
     wide = located["location_precision"].eq("departement")
     rows, styles = [], {}
     # Department-wide projects first, so that precise points are drawn on top.
-    for i, (_, row) in enumerate(pd.concat([located[wide], located[~wide]]).iterrows()):
+    for i, row in enumerate(pd.concat([located[wide], located[~wide]]).to_dict("records")):
         key = f"p{i}"
         colour = classify.STATUS_COLOURS.get(str(row["status"]), "#ffffff")
         if row["location_precision"] == "departement":
@@ -823,7 +833,7 @@ def _dark(colour: str) -> str:
 
 def _meeting_layer(meetings: pd.DataFrame) -> folium.GeoJson:
     rows, styles = [], {}
-    for i, (_, row) in enumerate(meetings.dropna(subset=["lat", "lon"]).iterrows()):
+    for i, row in enumerate(meetings.dropna(subset=["lat", "lon"]).to_dict("records")):
         key = f"m{i}"
         styles[key] = {
             "radius": 4,
@@ -966,6 +976,12 @@ def build_map(
     from cnrmap.assets import use_local_assets
 
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=prefer_canvas, zoom_snap=0.25)
+    if bounds is None and main is not None and not main.gdf.empty:
+        bounds = tuple(main.gdf.total_bounds)
+    if bounds is not None and all(np.isfinite(bounds)):
+        # Fit first: layers added afterwards are projected once, at the final zoom (not again on a zoom change).
+        minx, miny, maxx, maxy = bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
     if basemap:
         folium.TileLayer(
             tiles=POSITRON_URL,
@@ -994,11 +1010,6 @@ def build_map(
     if spec is not None:
         Legend(spec, "bottomleft").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    if bounds is None and main is not None and not main.gdf.empty:
-        bounds = tuple(main.gdf.total_bounds)
-    if bounds is not None and all(np.isfinite(bounds)):
-        minx, miny, maxx, maxy = bounds
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
     if not basemap:
         _WhiteBackground().add_to(m)
     use_local_assets(m)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+
 from cnrmap.boundaries import load_cog
 from cnrmap.codes import department_of_commune
 from cnrmap.config import Settings
@@ -36,3 +39,39 @@ def territory_of(key: str) -> tuple[str, str | None]:
     if kind == "commune":
         return f"departement:{department_of_commune(code)}", code
     return key, None
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents, hyphens or apostrophes as spaces: « Saint-Étienne » → « saint etienne »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.replace("-", " ").replace("'", " ").replace("’", " ").split())
+
+
+def folded_entries(entries: Iterable[str]) -> list[tuple[str, str]]:
+    """``(folded, entry)`` pairs for :func:`find_places` (fold once, search many times)."""
+    return [(_folded(entry), entry) for entry in entries]
+
+
+def find_places(folded_index: Iterable[tuple[str, str]], query: str, limit: int = 30) -> list[str]:
+    """Entries matching ``query`` (accents, case and hyphens ignored; codes work too).
+
+    ``folded_index`` comes from :func:`folded_entries` of the :func:`search_index` keys. Names that start with
+    the query come first (after the place whose code it is), then those with a word starting with it, then the
+    others; at most ``limit``. Sending
+    only these to the page keeps it light (France has about 35,000 communes).
+    """
+    wanted = _folded(query)
+    if not wanted:
+        return []
+    ranked: list[tuple[int, int, str]] = []
+    for folded, entry in folded_index:
+        position = folded.find(wanted)
+        if position < 0:
+            continue
+        if folded.endswith(f"({wanted})") or folded.endswith(f" {wanted})"):
+            rank = -1  # the code itself (department 13, commune 13055, région 93)
+        else:
+            rank = 0 if position == 0 else 1 if folded[position - 1] in " (" else 2
+        ranked.append((rank, len(entry), entry))
+    return [entry for _, _, entry in sorted(ranked)[:limit]]

@@ -135,16 +135,17 @@ def varints(values: np.ndarray) -> str:
     z = ((v << 1) ^ (v >> 63)).astype(np.uint64)
     if int(z.max()) >> (5 * _MAX_GROUPS):
         raise ValueError(f"entier trop grand pour le codage : {int(np.abs(v).max())!r}")
-    shifts = np.arange(_MAX_GROUPS, dtype=np.uint64) * np.uint64(5)
-    groups = (z[:, None] >> shifts[None, :]) & np.uint64(31)
+    # Only as many 5-bit groups as the largest value needs (small deltas: 2 or 3), to keep memory low.
+    n_groups = max(1, -(-int(z.max()).bit_length() // 5))
+    shifts = np.arange(n_groups, dtype=np.uint64) * np.uint64(5)
+    chars = ((z[:, None] >> shifts[None, :]) & np.uint64(31)).astype(np.uint8)
     # Number of characters of each value: at least one, then one per remaining 5-bit group.
-    lengths = np.ones(len(z), dtype=np.int64)
-    for k in range(1, _MAX_GROUPS):
+    lengths = np.ones(len(z), dtype=np.int8)
+    for k in range(1, n_groups):
         lengths += (z >> np.uint64(5 * k)) > 0
-    used = np.arange(_MAX_GROUPS)[None, :] < lengths[:, None]
-    more = np.arange(_MAX_GROUPS)[None, :] < (lengths[:, None] - 1)
-    chars = groups.astype(np.uint8) | (more.astype(np.uint8) << 5)
-    return _ALPHABET_BYTES[chars[used]].tobytes().decode("ascii")
+    column = np.arange(n_groups, dtype=np.int8)[None, :]
+    chars |= (column < (lengths[:, None] - 1)).astype(np.uint8) << 5
+    return _ALPHABET_BYTES[chars[column < lengths[:, None]]].tobytes().decode("ascii")
 
 
 def decode_varints(text: str) -> list[int]:
@@ -371,10 +372,19 @@ def encode_coverage_cached(geoms: Sequence[shapely.Geometry | None] | np.ndarray
     """:func:`encode_coverage`, remembered by :func:`fingerprint` (a filter change redraws the same shapes)."""
     key = fingerprint(geoms)
     if key not in _ENCODED:
-        _ENCODED[key] = encode_coverage(geoms)
-        while len(_ENCODED) > _ENCODED_MAX:
-            _ENCODED.pop(next(iter(_ENCODED)))
+        remember_encoding(geoms, encode_coverage(geoms), key)
     return _ENCODED[key]
+
+
+def remember_encoding(
+    geoms: Sequence[shapely.Geometry | None] | np.ndarray, encoded: dict, key: str | None = None
+) -> None:
+    """Make ``encoded`` (:func:`encode_coverage` of ``geoms``, e.g. stored on disk) the memo entry of ``geoms``."""
+    key = key or fingerprint(geoms)
+    _ENCODED.pop(key, None)
+    _ENCODED[key] = encoded
+    while len(_ENCODED) > _ENCODED_MAX:
+        _ENCODED.pop(next(iter(_ENCODED)))
 
 
 def _exterior_index(poly_index: int, ring_poly: np.ndarray) -> int:

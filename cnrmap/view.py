@@ -7,10 +7,12 @@ without files). :func:`territory_detail` and :func:`click_to_code` serve the pag
 
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -357,6 +359,22 @@ class ViewResult:
     indicator: IndicatorData
     overlay: IndicatorData | None = None
 
+    def fresh_map(self) -> folium.Map:
+        """A copy of :attr:`map` to hand to ``st_folium``, which rewrites the ids of the map it is given.
+
+        Given the remembered map itself, a second page showing the same view (a reload, another visitor) got
+        a broken script and no map. The copy shares the layers' data (read only) with the original.
+        """
+        shared: dict[int, Any] = {}
+        stack = [self.map.get_root()]
+        while stack:
+            element = stack.pop()
+            data = getattr(element, "data", None)
+            if isinstance(data, dict | list):
+                shared[id(data)] = data
+            stack.extend(getattr(element, "_children", {}).values())
+        return copy.deepcopy(self.map, shared)
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Pure part
@@ -570,57 +588,21 @@ def compose_view(
     indicator = inputs.indicator
     gdf = _merge_values(shapes, indicator.values)
     counts = project_counts(shown_projects, level)
-    gdf["projects"] = gdf["code"].map(counts).fillna(0).astype(int)
+    projects_per_code = gdf["code"].map(counts).fillna(0).astype(int)
     zoning_series = None
     if inputs.zoning is not None and level == "commune":
         zoning_series = inputs.zoning.drop_duplicates("code").set_index("code")["value"]
     elif indicator.kind == "categorical" and level == "commune" and set(indicator.categories) & set(NEED_ZONES):
         zoning_series = indicator.values.drop_duplicates("code").set_index("code")["value"]
-    selected = _need_selection(state, gdf, level, indicator, zoning_series, notes, warnings)
+    selected = _need_selection(
+        state, gdf.assign(projects=projects_per_code), level, indicator, zoning_series, notes, warnings
+    )
     if selected is not None:
         gdf["dimmed"] = ~selected.to_numpy()
 
-    breaks: list[float] = []
-    if indicator.kind == "numeric":
-        basis = indicator.values
-        if state.fixed_breaks:
-            if indicator.france_values is not None:
-                basis = indicator.france_values
-            else:
-                warnings.append(
-                    "Valeurs de toute la France indisponibles : classes calculées sur le territoire affiché."
-                )
-        breaks = classify.compute_breaks(basis["value"], state.method, state.classes)
-        main = mapbuild.numeric_layer(
-            gdf,
-            breaks=breaks,
-            palette=state.palette,
-            label=indicator.label,
-            unit=indicator.unit,
-            vintage=indicator.vintage,
-            source=indicator.source,
-            method=state.method,
-            fixed_breaks=state.fixed_breaks and indicator.france_values is not None,
-            references=indicator.references,
-            region_names=inputs.region_names,
-        )
-        labels = classify.class_labels(breaks)
-        main.gdf["class_label"] = [
-            labels[int(c)] if pd.notna(c) and int(c) < len(labels) else mapbuild.MISSING_LABEL
-            for c in main.gdf["class"]
-        ]
-    else:
-        main = mapbuild.categorical_layer(
-            gdf,
-            categories=indicator.categories,
-            label=indicator.label,
-            vintage=indicator.vintage,
-            source=indicator.source,
-        )
-        main.gdf["class_label"] = [
-            indicator.categories.get(v, v) if v is not None else mapbuild.MISSING_LABEL
-            for v in main.gdf["value"].tolist()
-        ]
+    if indicator.kind == "numeric" and state.fixed_breaks and indicator.france_values is None:
+        warnings.append("Valeurs de toute la France indisponibles : classes calculées sur le territoire affiché.")
+    main, breaks = _main_layer(state, gdf, indicator, inputs.region_names)
     missing = int(main.gdf["colour"].isna().sum())
     if missing:
         unit_word = "communes" if level == "commune" else "départements"
@@ -691,13 +673,9 @@ def compose_view(
         bounds=_bounds(main.gdf, state),
         prefer_canvas=n_features > 500,
     )
-    table_columns = ["code", "name", "value", "class", "class_label", "rank", "projects", "region_code"]
+    table_columns = ["code", "name", "value", "class", "class_label", "rank", "region_code", "value_label"]
     table = pd.DataFrame(main.gdf[table_columns]).copy()
-    decimals = mapbuild.value_decimals(table["value"]) if indicator.kind == "numeric" else 0
-    table["value_label"] = [
-        mapbuild.format_value(v, indicator.unit, decimals) if indicator.kind == "numeric" else lab
-        for v, lab in zip(table["value"].tolist(), table["class_label"].tolist(), strict=True)
-    ]
+    table.insert(6, "projects", projects_per_code.to_numpy())
     table["selected"] = selected.to_numpy() if selected is not None else True
     table = table.sort_values("code").reset_index(drop=True)
     legends = [main.legend]
@@ -719,6 +697,95 @@ def compose_view(
         indicator=indicator,
         overlay=overlay,
     )
+
+
+def _main_layer(
+    state: MapState, gdf: gpd.GeoDataFrame, indicator: IndicatorData, region_names: Mapping[str, str]
+) -> tuple[mapbuild.ChoroplethLayer, list[float]]:
+    """The choropleth of ``indicator`` with its ``class_label`` and ``value_label`` columns, and its breaks.
+
+    Remembered by content (shapes, codes, names, values, faded territories, indicator description, classes):
+    a theme or status filter does not change the choropleth, so its rerun gets the very same layer, whose page
+    text :class:`cnrmap.mapbuild.CompactChoropleth` then also remembers. Callers must not modify it.
+    """
+    columns = [c for c in ("code", "name", "value", "region_code", "dimmed") if c in gdf.columns]
+    france = indicator.france_values if state.fixed_breaks and indicator.kind == "numeric" else None
+    key = (
+        topology.fingerprint(gdf.geometry.to_numpy()),
+        _frame_digest(gdf[columns]),
+        None if france is None else _frame_digest(france[["code", "value"]]),
+        indicator.id, indicator.kind, indicator.label, indicator.unit, indicator.vintage, indicator.source,
+        tuple(indicator.categories.items()), tuple(sorted(indicator.references.items())),
+        state.method, state.classes, state.palette, tuple(sorted(region_names.items())),
+    )  # fmt: skip
+    if key in _MAIN_LAYERS:
+        _MAIN_LAYERS[key] = _MAIN_LAYERS.pop(key)  # most recently used last
+        return _MAIN_LAYERS[key]
+    result = _compute_main_layer(state, gdf, indicator, france, region_names)
+    result[0].content_key = key
+    _MAIN_LAYERS[key] = result
+    while len(_MAIN_LAYERS) > _MAIN_LAYERS_MAX:
+        _MAIN_LAYERS.pop(next(iter(_MAIN_LAYERS)))
+    return result
+
+
+# Memo of _main_layer (a national commune layer is ~35,000 rows: few entries).
+_MAIN_LAYERS: dict[tuple, tuple[mapbuild.ChoroplethLayer, list[float]]] = {}
+_MAIN_LAYERS_MAX = 4
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    """Digest of a frame's columns and values (not of its index)."""
+    digest = hashlib.blake2b(repr(list(frame.columns)).encode(), digest_size=16)
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _compute_main_layer(
+    state: MapState,
+    gdf: gpd.GeoDataFrame,
+    indicator: IndicatorData,
+    france: pd.DataFrame | None,
+    region_names: Mapping[str, str],
+) -> tuple[mapbuild.ChoroplethLayer, list[float]]:
+    breaks: list[float] = []
+    if indicator.kind == "numeric":
+        basis = indicator.values if france is None else france
+        breaks = classify.compute_breaks(basis["value"], state.method, state.classes)
+        main = mapbuild.numeric_layer(
+            gdf,
+            breaks=breaks,
+            palette=state.palette,
+            label=indicator.label,
+            unit=indicator.unit,
+            vintage=indicator.vintage,
+            source=indicator.source,
+            method=state.method,
+            fixed_breaks=france is not None,
+            references=indicator.references,
+            region_names=region_names,
+        )
+        labels = classify.class_labels(breaks)
+        main.gdf["class_label"] = [
+            labels[int(c)] if pd.notna(c) and int(c) < len(labels) else mapbuild.MISSING_LABEL
+            for c in main.gdf["class"]
+        ]
+        decimals = mapbuild.value_decimals(main.gdf["value"])
+        main.gdf["value_label"] = [mapbuild.format_value(v, indicator.unit, decimals) for v in main.gdf["value"]]
+    else:
+        main = mapbuild.categorical_layer(
+            gdf,
+            categories=indicator.categories,
+            label=indicator.label,
+            vintage=indicator.vintage,
+            source=indicator.source,
+        )
+        main.gdf["class_label"] = [
+            indicator.categories.get(v, v) if v is not None else mapbuild.MISSING_LABEL
+            for v in main.gdf["value"].tolist()
+        ]
+        main.gdf["value_label"] = main.gdf["class_label"]
+    return main, breaks
 
 
 def _border_lines(gdf: gpd.GeoDataFrame, by: str | None = None) -> gpd.GeoDataFrame:
@@ -845,7 +912,9 @@ def _load_indicator(
     kind = "numeric" if pd.api.types.is_numeric_dtype(values["value"]) else meta.kind
     france_values = None
     if france and kind == "numeric":
-        france_values, _ = _values(mod.indicator_values(meta.id, level, settings, departments=None))
+        france_values = values
+        if departments is not None:
+            france_values, _ = _values(mod.indicator_values(meta.id, level, settings, departments=None))
     references: dict[str, float] = {}
     if kind == "numeric" and hasattr(mod, "reference_values"):
         try:
@@ -917,7 +986,7 @@ def build_view(
 
     catalogue = {i.id: i for i in _indicator_module().list_indicators(settings)}
     computed = _computed_indicators(state, projects, proposals, extra_indicators)
-    catalogue |= {key: _meta_of(data) for key, data in computed.items()}
+    catalogue |= {key: meta for key, (meta, _) in computed.items()}
     indicator_id = state.indicator
     if indicator_id is not None and (
         indicator_id not in catalogue or state.level not in catalogue[indicator_id].levels
@@ -965,7 +1034,7 @@ def build_view(
             reports.append(com_layer.report)
 
     if indicator_id in computed:
-        indicator = computed[indicator_id]
+        indicator = computed[indicator_id][1]()
     else:
         indicator = _load_indicator(
             meta, state.level, settings, dep_codes if state.level == "commune" else None, state.fixed_breaks, reports
@@ -1115,14 +1184,28 @@ def _computed_indicators(
     projects: pd.DataFrame,
     proposals: pd.DataFrame | None,
     extra: Mapping[str, IndicatorData] | None,
-) -> dict[str, IndicatorData]:
-    """Indicators that are not read from files: the CNR-derived ones and the caller's."""
+) -> dict[str, tuple[Any, Callable[[], IndicatorData]]]:
+    """Indicators that are not read from files (the CNR-derived ones, the caller's): description, and values.
+
+    The values are computed only for the indicator shown (a call of the second element).
+    """
     from cnrmap import cnr_indicators
 
-    computed = {cnr_indicators.PROJECTS_ID: cnr_indicators.projects_indicator(projects, state.theme, state.statuses)}
+    metas = {meta.id: meta for meta in cnr_indicators.catalogue(state.theme)}
+    computed: dict[str, tuple[Any, Callable[[], IndicatorData]]] = {
+        cnr_indicators.PROJECTS_ID: (
+            metas[cnr_indicators.PROJECTS_ID],
+            lambda: cnr_indicators.projects_indicator(projects, state.theme, state.statuses),
+        )
+    }
     if proposals is not None:
-        computed[cnr_indicators.PROPOSALS_ID] = cnr_indicators.proposals_indicator(proposals, state.theme)
-    return computed | dict(extra or {})
+        computed[cnr_indicators.PROPOSALS_ID] = (
+            metas[cnr_indicators.PROPOSALS_ID],
+            lambda: cnr_indicators.proposals_indicator(proposals, state.theme),
+        )
+    for key, data in (extra or {}).items():
+        computed[key] = (_meta_of(data), lambda data=data: data)
+    return computed
 
 
 def _meta_of(data: IndicatorData) -> Any:

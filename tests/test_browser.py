@@ -87,6 +87,19 @@ def test_carte_draws_choropleth_and_markers_offline(playwright, app_url):
     browser.close()
 
 
+def test_same_view_twice_draws_the_map_twice(playwright, app_url):
+    """A reload (a new session served the remembered view) shows the map again, not an empty frame."""
+    browser = launch_chromium(playwright)
+    outside: list[str] = []
+    page = offline_page(browser, outside)
+    for _ in range(2):
+        page.goto(f"{app_url}/carte?territory=region:93&basemap=0")
+        frame = page.frame_locator(MAP_FRAME)
+        frame.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(5).wait_for(timeout=60_000)
+    assert outside == []
+    browser.close()
+
+
 def test_marker_popup_and_territory_click_round_trip(playwright, app_url):
     browser = launch_chromium(playwright)
     outside: list[str] = []

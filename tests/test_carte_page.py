@@ -62,7 +62,21 @@ def test_changing_the_territory_fits_it_and_updates_the_url():
     at.selectbox(key="territory").select("departement:83").run()
     assert at.title[0].value.endswith("Var (83)")
     assert at.query_params["territory"] == "departement:83"
-    assert "Tableau des 1 territoires affichés" in [e.label for e in at.expander]
+    assert not at.dataframe  # the table is sent only on request
+    at.toggle(key="show_table").set_value(True).run()
+    assert at.toggle(key="show_table").label == "Afficher le tableau des 1 territoires"
+    assert len(at.dataframe[0].value) == 1
+
+
+def test_place_search_sends_only_the_matches_and_opens_the_place():
+    at = carte()
+    at.text_input(key="search_text").input("Bouches du rhone").run()  # accents and hyphens do not matter
+    assert at.selectbox(key="search").options == ["Bouches-du-Rhône (13)"]
+    at.selectbox(key="search").select("Bouches-du-Rhône (13)").run()
+    assert at.query_params["territory"] == "departement:13"
+    assert at.title[0].value.endswith("Bouches-du-Rhône (13)")
+    at.text_input(key="search_text").input("xyzzy introuvable").run()
+    assert any("Aucun lieu ne correspond" in c.value for c in at.caption)
 
 
 def test_status_filter_applies_to_markers():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from map_fixtures import XSS, departments, meetings, projects
+from shapely.geometry import box
 
 from cnrmap import classify, mapbuild
 
@@ -174,3 +176,28 @@ def test_text_that_looks_like_a_template_is_not_evaluated():
     html = decoded(mapbuild.build_map(layer, projects=rows, basemap=False).get_root().render())
     assert "{{ 7 * 7 }}" in html and "{{ 6 * 7 }}" in html
     assert "Projet 42" not in html and "Commune 49" not in html
+
+
+def test_compact_layer_text_follows_its_content_key():
+    """A caller's ``content_key`` finds the page text again; another key never gets a stale text."""
+    squares = [box(i, 0, i + 1, 1) for i in range(6)]
+    gdf = gpd.GeoDataFrame({"code": [f"{i:02d}" for i in range(6)], "name": list("abcdef"),
+                            "value": ["ZIP", "ZAC"] * 3}, geometry=squares, crs="EPSG:4326")  # fmt: skip
+    cats = {"ZIP": "Zone d'intervention prioritaire", "ZAC": "Zone d'action complémentaire"}
+
+    def data_json(layer: mapbuild.ChoroplethLayer) -> str:
+        layer.compact = True
+        return mapbuild.CompactChoropleth(layer).data_json
+
+    first = mapbuild.categorical_layer(gdf, categories=cats, label="Zonage")
+    first.content_key = ("test", 1)
+    text = data_json(first)
+    again = mapbuild.categorical_layer(gdf, categories=cats, label="Zonage")
+    again.content_key = ("test", 1)
+    assert data_json(again) == text
+    other = mapbuild.categorical_layer(gdf.assign(value=["ZIP"] * 6), categories=cats, label="Zonage")
+    other.content_key = ("test", 2)
+    assert data_json(other) != text
+    assert data_json(mapbuild.categorical_layer(gdf.assign(value=["ZIP"] * 6), categories=cats, label="Zonage")) == (
+        data_json(other)
+    )

@@ -45,6 +45,27 @@ def test_national_cache_is_written_and_read_back(installed):
     assert len(one.gdf) == int(first.gdf["department_code"].eq("05").sum())
 
 
+def test_whole_national_layer_comes_with_its_stored_encoding(installed, monkeypatch):
+    """Reading every installed department at national scale reuses the encoding stored with the cache."""
+    settings, _ = installed
+    assert commune_cache.encoded_path(settings, "france").is_file()
+    layer, simplified = boundaries.load_communes_for_scale(settings, DEPARTMENTS, "france")
+    assert simplified
+    geoms = layer.gdf.geometry.to_numpy()
+    fresh = topology.encode_coverage(geoms)
+
+    def no_encoding(_geoms):
+        raise AssertionError("the stored encoding should have been used")
+
+    monkeypatch.setattr(topology, "encode_coverage", no_encoding)
+    stored = topology.encode_coverage_cached(geoms)
+    assert {k: stored[k] for k in ("q", "a", "f")} == {k: fresh[k] for k in ("q", "a", "f")}
+    # One department only: no stored encoding is claimed for it.
+    part, _ = boundaries.load_communes_for_scale(settings, ["05"], "france")
+    with pytest.raises(AssertionError, match="stored encoding"):
+        topology.encode_coverage_cached(part.gdf.geometry.to_numpy())
+
+
 def test_cache_goes_stale_when_a_source_changes(installed):
     settings, _ = installed
     sources, cog = boundaries._commune_sources(settings, DEPARTMENTS)

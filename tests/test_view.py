@@ -207,3 +207,28 @@ def test_default_indicator_skips_what_is_not_installed():
     apl = SimpleNamespace(id="apl_mg_2024", levels=("departement",), kind="numeric", installed=True)
     assert default_indicator([broken, apl], "departement") == "apl_mg_2024"
     assert default_indicator([broken], "departement") is None
+
+
+def test_filter_rerun_reuses_the_choropleth_and_nothing_stale():
+    """The choropleth is remembered by content: a status filter keeps it, new values or fading redraw it."""
+    base = compose(MapState(territory="FR"))
+    filtered = compose(MapState(territory="FR", statuses=("realise",)))
+    assert base.table.set_index("code").loc["83", "projects"] == 1
+    assert filtered.table.set_index("code").loc["83", "projects"] == 0
+    pd.testing.assert_frame_equal(base.table.drop(columns="projects"), filtered.table.drop(columns="projects"))
+
+    changed = compose(MapState(territory="FR"), density(values=DENSITY.assign(value=[1.0, 2.0, 3.0, 4.0])))
+    assert changed.table.set_index("code").loc["34", ["value", "class"]].tolist() == [4.0, 0]
+    assert base.table.set_index("code").loc["34", "class"] == 4
+
+    faded = compose(MapState(territory="FR", need="seuil_sans_projet", threshold=90.0))
+    faded_style = '"color": "#ffffff", "fillColor": "#081d58", "fillOpacity": 0.2,'
+    assert faded_style in faded.map.get_root().render()
+    assert faded_style not in compose(MapState(territory="FR")).map.get_root().render()
+
+
+def test_remembered_layer_is_not_modified_by_the_caller():
+    first = compose(MapState(territory="FR"))
+    first.table.loc[:, "value_label"] = "modifié"
+    again = compose(MapState(territory="FR"))
+    assert "modifié" not in set(again.table["value_label"])

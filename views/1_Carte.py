@@ -9,9 +9,10 @@ from cnrmap.errors import DataError
 from cnrmap.export_csv import to_csv_bytes
 from cnrmap.importer import import_indicator
 from cnrmap.panel import detail_markdown
-from cnrmap.search import territory_of
+from cnrmap.search import find_places, territory_of
 from cnrmap.view import LAYERS, LEVELS, NEEDS, MapState, click_to_code, territory_detail
 
+PLACES_SHOWN = 30
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
 st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
@@ -90,14 +91,22 @@ def import_upload() -> None:
 
 
 with st.sidebar:
-    st.selectbox(
-        "Rechercher un lieu",
-        list(cached.search_places()),
-        index=None,
-        placeholder="Commune, département, région…",
-        key="search",
-        on_change=go_to_place,
+    query = st.text_input(
+        "Rechercher un lieu", placeholder="Commune, département, région, code INSEE…", key="search_text"
     )
+    if query:
+        found = find_places(cached.folded_places(), query, limit=PLACES_SHOWN)
+        if found:
+            st.selectbox(
+                f"{len(found)} lieu(x) trouvé(s)" + (" (les premiers)" if len(found) == PLACES_SHOWN else ""),
+                found,
+                index=None,
+                placeholder="Choisir un lieu…",
+                key="search",
+                on_change=go_to_place,
+            )
+        else:
+            st.caption(f"Aucun lieu ne correspond à « {query} ».")
     st.selectbox("Territoire", list(territories), format_func=territories.get, key="territory")
     st.radio("Niveau", list(LEVELS), format_func=LEVELS.get, key="level", horizontal=True)
     catalogue = cached.indicators()
@@ -190,7 +199,7 @@ for note in view.notes:
 left, right = st.columns([3, 1])
 with left:
     returned = st_folium(
-        view.map,
+        view.fresh_map(),
         key="map",
         height=640,
         use_container_width=True,
@@ -242,5 +251,6 @@ with st.expander("Exporter la carte et ses données"):
         "application/geo+json",
     )
 
-with st.expander(f"Tableau des {len(view.table)} territoires affichés"):
+# A toggle, not an expander: an expander's content is sent to the browser even closed (35,000 rows for France).
+if st.toggle(f"Afficher le tableau des {len(view.table)} territoires", key="show_table"):
     st.dataframe(export_data.territories_frame(view), hide_index=True)
