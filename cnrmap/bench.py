@@ -183,8 +183,11 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rerun_s = _rerun_time(settings, data, repeat)
-    app = _app_process(settings)
-    return _report(rows, load_s, rss_mb, repeat) + "\n" + _app_report(rerun_s, app, repeat)
+    app = _app_process(settings, repeat)
+    report = _report(rows, load_s, rss_mb, repeat) + "\n" + _app_report(rerun_s, app, repeat)
+    if browser:
+        report += "\n" + _served_report(_served_app(settings))
+    return report
 
 
 def _rerun_time(settings: Settings, data, repeat: int) -> float:
@@ -241,8 +244,8 @@ print(json.dumps({"first_s": first, "national_s": national, "rss_mb": rss / 1024
 """
 
 
-def _app_process(settings: Settings) -> dict[str, float] | None:
-    """Run :data:`_APP_SCRIPT` in a new Python process (cold: no in-memory cache) with the same caches."""
+def _app_process(settings: Settings, repeat: int) -> dict[str, float] | None:
+    """Run :data:`_APP_SCRIPT` in ``repeat`` new Python processes (cold: no in-memory cache), medians."""
     import json
     import os
     import subprocess
@@ -256,12 +259,15 @@ def _app_process(settings: Settings) -> dict[str, float] | None:
         env.pop("CNRMAP_CACHE_DIR")  # default cache locations
     package_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run(
-        [sys.executable, "-c", _APP_SCRIPT], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    if done.returncode != 0:
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", _APP_SCRIPT], env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+        if done.returncode != 0:
+            return None
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
 def _app_report(rerun_s: float, app: dict[str, float] | None, repeat: int) -> str:
@@ -273,12 +279,84 @@ def _app_report(rerun_s: float, app: dict[str, float] | None, repeat: int) -> st
         lines.append("- Processus de l'application : mesure impossible (voir python -m cnrmap.bench).")
         return "\n".join(lines)
     lines += [
-        f"- Premier rendu de la page Carte dans un nouveau processus, cache installé (imports compris) : "
+        f"- Premier rendu de la page Carte dans un nouveau processus, cache installé (imports compris ; médiane de "
+        f"{repeat} processus) : "
         f"{app['first_s']:.2f} s (cible ≤ 3 s) ; puis France par commune : {app['national_s']:.2f} s.",
         f"- Mémoire résidente de ce processus avec les communes de France chargées : {app['rss_mb']:.0f} Mo "
         f"(maximum {app['peak_mb']:.0f} Mo ; cible < 600 Mo ; serveur Streamlit lui-même non compté).",
     ]
     return "\n".join(lines)
+
+
+# In the page's map frame: the Leaflet map exists with at least ``n`` layers, then two frames were painted.
+_MAP_DRAWN_JS = """async (n) => {
+  const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const w = frame && frame.contentWindow;
+  if (!w || !w.map || Object.keys(w.map._layers).length < n) { return false; }
+  await new Promise(resolve => w.requestAnimationFrame(() => w.requestAnimationFrame(resolve)));
+  return true;
+}"""
+
+_THEMES_FOR_FILTERS = ("prevention", "attractivite", "soins_non_programmes", "acces_medecin")
+
+
+def _served_app(settings: Settings) -> dict[str, float | None]:
+    """The real app: ``streamlit run app.py`` started afresh, driven by headless Chromium (network cut).
+
+    Each time runs from navigation to the map drawn in the page (Streamlit's own page load included):
+    first Carte page of the new server, the same page again (remembered view), France by commune, then four
+    theme filters on France by commune (median). Then the server's resident memory.
+    """
+    import os
+
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    from cnrmap.local_server import resident_memory_mb, running_app
+
+    env = {"CNRMAP_CACHE_DIR": str(settings.boundary_cache.parent)} if "CNRMAP_CACHE_DIR" in os.environ else {}
+    out: dict[str, float | None] = {}
+    with running_app(env, timeout=120) as (url, process), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS))
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+
+        def drawn(path: str, layers: int) -> float | None:
+            start = time.perf_counter()
+            try:
+                page.goto(url + path, timeout=60_000)
+                while time.perf_counter() - start < 90:
+                    if page.evaluate(_MAP_DRAWN_JS, layers):
+                        return time.perf_counter() - start
+                    page.wait_for_timeout(25)
+            except PlaywrightError:
+                pass
+            return None
+
+        out["first_s"] = drawn("/carte?basemap=0", 100)
+        out["again_s"] = drawn("/carte?basemap=0", 100)
+        out["national_s"] = drawn("/carte?territory=FR&level=commune&basemap=0", 30_000)
+        filters = [drawn(f"/carte?territory=FR&level=commune&basemap=0&theme={t}", 30_000) for t in _THEMES_FOR_FILTERS]
+        done = [t for t in filters if t is not None]
+        out["filter_s"] = statistics.median(done) if len(done) == len(filters) else None
+        out["rss_mb"], out["peak_mb"] = resident_memory_mb(process.pid)
+        browser.close()
+    return out
+
+
+def _served_report(served: dict[str, float | None]) -> str:
+    return "\n".join(
+        [
+            "- Application réelle (streamlit run app.py relancé, Chromium sans réseau ; de la navigation à la carte "
+            "dessinée, chargement de la page Streamlit compris) :",
+            f"  - première page Carte (France par département) : {_secs(served['first_s'])} ; "
+            f"même page rouverte : {_secs(served['again_s'])} ;",
+            f"  - France par commune : {_secs(served['national_s'])} ; après un filtre de thème (médiane de "
+            f"{len(_THEMES_FOR_FILTERS)}) : {_secs(served['filter_s'])} ;",
+            f"  - mémoire résidente du serveur ensuite : {served['rss_mb']:.0f} Mo (maximum {served['peak_mb']:.0f} Mo ; "
+            "cible < 600 Mo).",
+        ]
+    )
 
 
 def _inline_baseline(html: str) -> str:
