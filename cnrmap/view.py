@@ -710,10 +710,11 @@ def _main_layer(
     """
     columns = [c for c in ("code", "name", "value", "region_code", "dimmed") if c in gdf.columns]
     france = indicator.france_values if state.fixed_breaks and indicator.kind == "numeric" else None
+    basis = (indicator.values if france is None else france) if indicator.kind == "numeric" else None
     key = (
         topology.fingerprint(gdf.geometry.to_numpy()),
         _frame_digest(gdf[columns]),
-        None if france is None else _frame_digest(france[["code", "value"]]),
+        None if basis is None else _frame_digest(basis[["code", "value"]]),  # what the breaks are computed on
         indicator.id, indicator.kind, indicator.label, indicator.unit, indicator.vintage, indicator.source,
         tuple(indicator.categories.items()), tuple(sorted(indicator.references.items())),
         state.method, state.classes, state.palette, tuple(sorted(region_names.items())),

@@ -232,3 +232,13 @@ def test_remembered_layer_is_not_modified_by_the_caller():
     first.table.loc[:, "value_label"] = "modifié"
     again = compose(MapState(territory="FR"))
     assert "modifié" not in set(again.table["value_label"])
+
+
+def test_breaks_follow_the_values_they_are_computed_on():
+    """Same shown values, other values behind the breaks (territories not shown): other classes."""
+    state = MapState(territory="region:93", fixed_breaks=False)
+    shown = compose(state, density())
+    more = pd.concat([DENSITY, pd.DataFrame({"code": ["01", "02"], "value": [10.0, 500.0]})])
+    wider = compose(state, density(values=more))
+    assert wider.breaks != shown.breaks
+    assert wider.breaks[0] == 10.0 and wider.breaks[-1] == 500.0
