@@ -221,7 +221,7 @@ def _rerun_time(settings: Settings, data, repeat: int) -> float:
 # What a fresh Carte page process does: import the app's libraries, read the installed caches, build and render
 # the default view (France by department), then France by commune; prints timings and resident memory.
 _APP_SCRIPT = """
-import json, time
+import json, os, time
 t0 = time.perf_counter()
 import streamlit, streamlit_folium  # noqa: F401  (the app's own libraries count in its memory)
 from cnrmap import datasets, view
@@ -236,11 +236,9 @@ first = time.perf_counter() - t0
 t1 = time.perf_counter()
 show(view.MapState(territory="FR", level="commune"))
 national = time.perf_counter() - t1
-status = open("/proc/self/status").read()
-def kb(key):
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith(key)))
-rss, peak = kb("VmRSS:"), kb("VmHWM:")  # VmHWM, not ru_maxrss: the latter is inherited from the parent
-print(json.dumps({"first_s": first, "national_s": national, "rss_mb": rss / 1024, "peak_mb": peak / 1024}))
+from cnrmap.local_server import resident_memory_mb
+rss, peak = resident_memory_mb(os.getpid())  # VmHWM, not ru_maxrss: the latter is inherited from the parent
+print(json.dumps({"first_s": first, "national_s": national, "rss_mb": rss, "peak_mb": peak}))
 """
 
 

@@ -142,7 +142,7 @@ def compute_breaks(values: Iterable[float] | pd.Series, method: str, k: int) -> 
     if distinct.size < k:
         # Fewer distinct values than classes: one class per distinct value (the first class is the single value ``lo``).
         return [lo, *(float(v) for v in distinct)]
-    bins = _mapclassify_bins(arr, method, int(k))
+    bins = _class_bounds(arr, method, int(k))
     edges = [lo]
     for b in bins:
         b = float(b)
@@ -158,7 +158,7 @@ def compute_breaks(values: Iterable[float] | pd.Series, method: str, k: int) -> 
 _JENKS_SAMPLE = 300
 
 
-def _mapclassify_bins(arr: np.ndarray, method: str, k: int) -> list[float]:
+def _class_bounds(arr: np.ndarray, method: str, k: int) -> list[float]:
     """Upper class bounds, as mapclassify computes them.
 
     Quantiles and equal intervals are mapclassify's formulas in numpy: importing mapclassify (scipy) costs

@@ -576,9 +576,23 @@ def _compact_payload(
     return encoded["points"], encoded_json, data_json, box
 
 
-# Memo of CompactChoropleth's page text by exact inputs (a national layer is a few MB: few entries).
+def _compact_inputs(layer: ChoroplethLayer) -> tuple:
+    """What :func:`_compact_payload` needs from a layer: geometries, codes, colours, fading, tooltip columns."""
+    gdf = layer.gdf
+    codes = tuple(_strings(gdf["code"]))
+    colours = tuple(None if c is None else str(c) for c in _objects(gdf["colour"]))
+    dimmed = tuple(gdf["dimmed"].astype(bool).tolist()) if "dimmed" in gdf.columns else (False,) * len(gdf)
+    tip_values = tuple(
+        (alias, tuple(_strings(gdf[column])))
+        for column, alias in layer.tooltip_aliases.items()
+        if column in gdf.columns
+    )
+    return gdf.geometry.to_numpy(), codes, colours, dimmed, tip_values, layer.outline_only
+
+
+# Memo of CompactChoropleth's page text by exact inputs or caller's key (a national layer is a few MB: few entries).
 _COMPACT: dict[tuple, tuple[int, str, str, list]] = {}
-_COMPACT_MAX = 12  # two keys per layer (by content and by the caller's key)
+_COMPACT_MAX = 6
 
 
 class CompactChoropleth(folium.map.Layer, _RawMacro):
@@ -637,32 +651,19 @@ class CompactChoropleth(folium.map.Layer, _RawMacro):
         super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
         self._name = "CompactChoropleth"
         self.decoder = topology.DECODER_JS
-        if layer.content_key is not None and ("layer", layer.content_key) in _COMPACT:
-            key = ("layer", layer.content_key)
-            _COMPACT[key] = _COMPACT.pop(key)  # most recently used last
-            self.points, self.encoded_json, self.data_json, self._bounds = _COMPACT[key]
-            return
-        gdf = layer.gdf
-        codes = tuple(_strings(gdf["code"]))
-        colours = tuple(None if c is None else str(c) for c in _objects(gdf["colour"]))
-        dimmed = tuple(gdf["dimmed"].astype(bool).tolist()) if "dimmed" in gdf.columns else (False,) * len(gdf)
-        tip_values = tuple(
-            (alias, tuple(_strings(gdf[column])))
-            for column, alias in layer.tooltip_aliases.items()
-            if column in gdf.columns
-        )
-        geoms = gdf.geometry.to_numpy()
-        # Exact key (tuples compare element by element): a filter rerun with the same choropleth gets the
-        # same text without any JSON encoding; the geometry part is the shapes' digest.
-        key = (topology.fingerprint(geoms), codes, colours, dimmed, tip_values, layer.outline_only)
-        cached = _COMPACT.get(key)
+        # Memo key: the caller's content key when given, else the exact inputs (tuples compare element by
+        # element; the geometry part is the shapes' digest). A filter rerun with the same choropleth gets
+        # the same text without any JSON encoding.
+        key = None if layer.content_key is None else ("layer", layer.content_key)
+        cached = None if key is None else _COMPACT.pop(key, None)
         if cached is None:
-            cached = _compact_payload(geoms, codes, colours, dimmed, tip_values, layer.outline_only)
-        else:
-            _COMPACT.pop(key)
+            inputs = _compact_inputs(layer)
+            if key is None:
+                key = (topology.fingerprint(inputs[0]), *inputs[1:])
+                cached = _COMPACT.pop(key, None)
+            if cached is None:
+                cached = _compact_payload(*inputs)
         _COMPACT[key] = cached  # most recently used last
-        if layer.content_key is not None:
-            _COMPACT[("layer", layer.content_key)] = cached
         while len(_COMPACT) > _COMPACT_MAX:
             _COMPACT.pop(next(iter(_COMPACT)))
         self.points, self.encoded_json, self.data_json, self._bounds = cached

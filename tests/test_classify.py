@@ -139,4 +139,4 @@ def test_numpy_bins_match_mapclassify(method, seed):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             expected = (mapclassify.Quantiles if method == "quantiles" else mapclassify.EqualInterval)(arr, k=k).bins
-        np.testing.assert_allclose(classify._mapclassify_bins(arr, method, k), expected, rtol=1e-12)
+        np.testing.assert_allclose(classify._class_bounds(arr, method, k), expected, rtol=1e-12)
