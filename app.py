@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnrmap import cached
-from cnrmap.aggregate import key_figures
+from cnrmap.curated.definitions import key_figures
 
 
 def home() -> None:

@@ -11,8 +11,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from cnrmap import datasets
 from cnrmap.config import Settings, get_settings
+from cnrmap.curated import load as datasets
 from cnrmap.errors import DataError
 
 T = TypeVar("T")
@@ -59,14 +59,14 @@ def reference() -> datasets.Reference:
 
 @st.cache_data(show_spinner="Diagnostic des données installées…", ttl=60)
 def diagnosis() -> list:
-    from cnrmap.doctor import diagnose
+    from cnrmap.sources.doctor import diagnose
 
     return diagnose(settings())
 
 
 @st.cache_resource(show_spinner="Chargement des contours des départements…")
 def departments():
-    from cnrmap.boundaries import load_departments
+    from cnrmap.geo.boundaries import load_departments
 
     return load_departments(settings())
 
@@ -74,15 +74,15 @@ def departments():
 @st.cache_resource(show_spinner=False)
 def static_assets() -> None:
     """Copy Leaflet and jQuery from the installed packages into the folder Streamlit serves (once)."""
-    from cnrmap.assets import install_static
+    from cnrmap.leaflet.assets import install_static
 
     install_static(settings().root / "static")
 
 
 @st.cache_data(show_spinner=False, ttl=60)
 def indicators() -> list:
-    from cnrmap import cnr_indicators
-    from cnrmap.indicators import list_indicators
+    from cnrmap.indicators import cnr as cnr_indicators
+    from cnrmap.indicators.official import list_indicators
 
     return list_indicators(settings()) + cnr_indicators.catalogue()
 
@@ -93,7 +93,7 @@ def view(state, extra_key: str = "", _extra: dict | None = None):
 
     Few entries: a view of France by commune holds about 20 MB, and a new view costs 0.2 s once warm.
     """
-    from cnrmap.view import build_view
+    from cnrmap.carte.view import build_view
 
     data = cnr_data()
     return build_view(state, settings(), data.projects, data.proposals, data.meetings, extra_indicators=_extra)
@@ -102,15 +102,15 @@ def view(state, extra_key: str = "", _extra: dict | None = None):
 @st.cache_data(show_spinner=False)
 def search_places() -> dict[str, str]:
     """Search entries « name (code) » → territory or commune key, from the installed references."""
-    from cnrmap.search import search_index
+    from cnrmap.carte.search import search_index
 
     return search_index(settings())
 
 
 @st.cache_resource(show_spinner=False)
 def folded_places() -> list[tuple[str, str]]:
-    """:func:`search_places` prepared for :func:`cnrmap.search.find_places`."""
-    from cnrmap.search import folded_entries
+    """:func:`search_places` prepared for :func:`cnrmap.carte.search.find_places`."""
+    from cnrmap.carte.search import folded_entries
 
     return folded_entries(search_places())
 
@@ -118,14 +118,14 @@ def folded_places() -> list[tuple[str, str]]:
 @st.cache_resource(show_spinner=False)
 def import_reference():
     """The code reference for imported indicators (COG 2026 from the cache or the mirror)."""
-    from cnrmap.importer import reference_for_settings
+    from cnrmap.importer.core import reference_for_settings
 
     return reference_for_settings(settings())
 
 
 def csv_downloads(table, stem: str) -> None:
     """Two download buttons for a table: UTF-8 CSV, and the `;` variant French spreadsheets open directly."""
-    from cnrmap.export_csv import to_csv_bytes
+    from cnrmap.export.csv import to_csv_bytes
 
     left, right = st.columns(2)
     left.download_button(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cnrmap.browser import LAUNCH_ARGS, find_executable
-from cnrmap.local_server import running_app
+from cnrmap.export.browser import LAUNCH_ARGS, find_executable
+from tools.local_server import running_app
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cnrmap.aggregate import (
+from cnrmap.curated.definitions import (
     distinct_proposals,
     filter_projects,
     filter_proposals,

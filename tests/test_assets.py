@@ -6,7 +6,7 @@ import re
 
 import folium
 
-from cnrmap import assets
+from cnrmap.leaflet import assets
 
 
 def _external_refs(html: str) -> list[str]:

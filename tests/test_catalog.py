@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from cnrmap.catalog import file_sha256, get_source, load_catalog
-from cnrmap.codes import ALL_DEPARTMENTS
 from cnrmap.errors import DataError
+from cnrmap.geo.codes import ALL_DEPARTMENTS
+from cnrmap.sources.catalog import file_sha256, get_source, load_catalog
 
 
 def test_catalog_declares_every_dataset():

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cnrmap import classify
+from cnrmap.carte import classify
 
 TEN = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cnrmap.cnr_indicators import imported_indicator, projects_indicator, proposals_indicator
+from cnrmap.indicators.cnr import imported_indicator, projects_indicator, proposals_indicator
 
 
 def test_proposals_count_zero_only_where_a_document_covers_the_department():
@@ -48,7 +48,7 @@ def test_imported_indicator_gets_a_safe_id():
 
 
 def test_fingerprint_changes_with_the_values():
-    from cnrmap.cnr_indicators import fingerprint
+    from cnrmap.indicators.cnr import fingerprint
 
     one = imported_indicator(pd.DataFrame({"code": ["13"], "value": [1.0]}), "departement", "X", "", "a.csv")
     two = imported_indicator(pd.DataFrame({"code": ["13"], "value": [2.0]}), "departement", "X", "", "a.csv")

@@ -1,6 +1,6 @@
 import pytest
 
-from cnrmap.codes import (
+from cnrmap.geo.codes import (
     ALL_DEPARTMENTS,
     METROPOLITAN_DEPARTMENTS,
     Cog,

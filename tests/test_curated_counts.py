@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cnrmap.aggregate import filter_proposals, key_figures, proposals_per_territory
 from cnrmap.config import get_settings
-from cnrmap.datasets import CnrData, load_cnr_data
+from cnrmap.curated.definitions import filter_proposals, key_figures, proposals_per_territory
+from cnrmap.curated.load import CnrData, load_cnr_data
 
 
 @pytest.fixture(scope="module")

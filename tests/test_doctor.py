@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from cnrmap.cli import main
-from cnrmap.doctor import diagnose, render
-from cnrmap.fetch import fetch
+from cnrmap.sources.doctor import diagnose, render
+from cnrmap.sources.fetch import fetch
 
 
 def test_doctor_on_a_fresh_cache(empty_settings):

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import pytest
 
-from cnrmap.export_csv import neutralize, to_csv_bytes
+from cnrmap.export.csv import neutralize, to_csv_bytes
 
 FRAME = pd.DataFrame(
     {

@@ -7,8 +7,11 @@ import json
 import pandas as pd
 import pytest
 
-from cnrmap import cli, export_cli, export_data, view
-from cnrmap.view import IndicatorData, MapState, ViewInputs
+from cnrmap import cli
+from cnrmap.carte import view
+from cnrmap.carte.view import IndicatorData, MapState, ViewInputs
+from cnrmap.cli import export as export_cli
+from cnrmap.export import data as export_data
 
 try:  # tests/ as a package (tests/__init__.py) or as a plain folder on sys.path
     from tests.map_fixtures import XSS, communes, departments, meetings, projects, proposals
@@ -122,8 +125,8 @@ def cnrmap_main(tmp_path, monkeypatch):
     """``cnrmap`` with the ``export`` sub-command, on an empty cache (embedded boundaries)."""
     monkeypatch.setenv("CNRMAP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("CNRMAP_MIRROR", "")
-    if "cnrmap.export_cli" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "cnrmap.export_cli"))
+    if "cnrmap.cli.export" not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "cnrmap.cli.export"))
     return cli.main
 
 

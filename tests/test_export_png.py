@@ -9,9 +9,12 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from cnrmap import browser, cli, export_png, view
+from cnrmap import cli
+from cnrmap.carte import view
+from cnrmap.carte.view import IndicatorData, MapState, ViewInputs
 from cnrmap.errors import DataError
-from cnrmap.view import IndicatorData, MapState, ViewInputs
+from cnrmap.export import browser
+from cnrmap.export import png as export_png
 
 try:  # tests/ as a package (tests/__init__.py) or as a plain folder on sys.path
     from tests.map_fixtures import communes, departments, meetings, projects, proposals
@@ -85,8 +88,8 @@ def test_layout_html_escapes_and_hides_controls():
 def test_missing_browser_is_a_french_error_not_a_traceback(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(browser.ENV_EXECUTABLE, str(tmp_path / "pas-de-chromium"))
     monkeypatch.setenv("CNRMAP_CACHE_DIR", str(tmp_path / "cache"))
-    if "cnrmap.export_cli" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "cnrmap.export_cli"))
+    if "cnrmap.cli.export" not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "cnrmap.cli.export"))
     assert cli.main(["export", "--territory", "departement:13", "--out", str(tmp_path / "x.png")]) == 1
     err = capsys.readouterr().err
     assert "Navigateur introuvable" in err and "apt-get install chromium" in err and "pip install playwright" in err
@@ -168,8 +171,8 @@ def test_basemap_without_network_warns_and_goes_on(chromium):
 def test_cli_one_png_per_department(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CNRMAP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("CNRMAP_MIRROR", "")
-    if "cnrmap.export_cli" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "cnrmap.export_cli"))
+    if "cnrmap.cli.export" not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "cnrmap.cli.export"))
     argv = ["export", "--out", str(tmp_path / "carte-{territoire}.png"), "--size", "1920x1080"]
     for code in ("04", "05", "13"):
         argv += ["--territory", f"departement:{code}"]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from cnrmap.catalog import file_sha256, get_source, load_catalog
 from cnrmap.cli import main
 from cnrmap.config import get_settings
 from cnrmap.errors import DataError
-from cnrmap.fetch import fetch, select_files
+from cnrmap.sources.catalog import file_sha256, get_source, load_catalog
+from cnrmap.sources.fetch import fetch, select_files
 
 UNREACHABLE = "http://127.0.0.1:9/"
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from cnrmap.errors import DataError
-from cnrmap.importer import (
+from cnrmap.importer.core import (
     ImportResult,
     Reference,
     guess_columns,

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cnrmap.errors import DataError
-from cnrmap.indicators import indicator_values, list_indicators, read_patients_file, reference_values
+from cnrmap.indicators.official import indicator_values, list_indicators, read_patients_file, reference_values
 
 
 def test_list_indicators_on_a_fresh_cache(empty_settings):
@@ -62,7 +62,7 @@ def test_patients_file_becomes_a_layer(empty_settings, tmp_path):
 
 
 def test_commune_values_after_fetch(mirror_settings):
-    from cnrmap.fetch import fetch
+    from cnrmap.sources.fetch import fetch
 
     assert fetch(mirror_settings, only=["zonage_mg", "population", "cog"], progress=False).ok
     zoning = {i.id: i for i in list_indicators(mirror_settings)}["zonage_mg"]
@@ -84,7 +84,7 @@ def test_patients_file_checks(tmp_path):
 
 
 def test_committed_tables_keep_their_types(empty_settings):
-    from cnrmap.indicators import _table
+    from cnrmap.indicators.official import _table
 
     table = _table(empty_settings, "population_departements.csv")
     assert table["code"].iloc[0] == "01" and table["region_code"].iloc[0] == "84"

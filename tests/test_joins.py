@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from cnrmap.boundaries import load_communes
-from cnrmap.codes import Cog
 from cnrmap.config import Settings, get_settings
-from cnrmap.fetch import fetch
-from cnrmap.indicators import indicator_values
-from cnrmap.joins import compare_keys, join_values, reconcile_communes
-from cnrmap.zoning import (
+from cnrmap.geo.boundaries import load_communes
+from cnrmap.geo.codes import Cog
+from cnrmap.geo.reconcile import compare_keys, join_values, reconcile_communes
+from cnrmap.indicators.official import indicator_values
+from cnrmap.indicators.zoning import (
     arrondissement_zoning,
     commune_zoning,
     derive_parent_zoning,
@@ -23,6 +22,7 @@ from cnrmap.zoning import (
     read_zoning,
     zoning_shares,
 )
+from cnrmap.sources.fetch import fetch
 
 PACA = ["04", "05", "06", "13", "83", "84"]
 NOUVELLE_AQUITAINE = ["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"]

@@ -11,7 +11,8 @@ import pytest
 from map_fixtures import XSS, departments, meetings, projects
 from shapely.geometry import box
 
-from cnrmap import classify, mapbuild
+from cnrmap.carte import classify
+from cnrmap.leaflet import mapbuild
 
 
 def _numeric(values=(50.0, np.nan, 90.0, 120.0), **kwargs) -> mapbuild.ChoroplethLayer:
@@ -157,7 +158,7 @@ def test_ordinal_and_format():
 
 
 def test_points_sharing_a_position_are_spread_on_a_ring():
-    from cnrmap.mapbuild import spread_duplicates
+    from cnrmap.leaflet.mapbuild import spread_duplicates
 
     rows = [{"key": k, "lat": 44.0, "lon": 6.0} for k in "abc"] + [{"key": "d", "lat": 43.0, "lon": 5.0}]
     out = {r["key"]: (r["lat"], r["lon"]) for r in spread_duplicates(rows)}

@@ -1,7 +1,7 @@
 """National-scale geometry: national commune cache, coverage simplification, compact encoding, payload size.
 
 Two neighbouring departments of the mirror (04 and 05) stand for France: small enough to stay fast.
-No timing is asserted here (see ``python -m cnrmap.bench``); sizes are deterministic and are.
+No timing is asserted here (see ``python -m tools.bench``); sizes are deterministic and are.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from cnrmap import boundaries, commune_cache, mapbuild, topology
-from cnrmap.fetch import fetch
+from cnrmap.geo import boundaries, commune_cache, topology
+from cnrmap.leaflet import mapbuild
+from cnrmap.sources.fetch import fetch
 
 DEPARTMENTS = ["04", "05"]
 

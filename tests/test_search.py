@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnrmap.search import find_places, folded_entries
+from cnrmap.carte.search import find_places, folded_entries
 
 ENTRIES = folded_entries(
     [

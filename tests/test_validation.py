@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from cnrmap.config import get_settings
-from cnrmap.datasets import load_cnr_data, load_projects
+from cnrmap.curated.load import load_cnr_data, load_projects
+from cnrmap.curated.validate import validate
 from cnrmap.errors import DataError
-from cnrmap.validation import validate
 
 SRC = "000_94171454de998992.txt:554-560"
 REFERENCE = {

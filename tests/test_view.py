@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from map_fixtures import communes, departments, meetings, projects, proposals
 
-from cnrmap import view
+from cnrmap.carte import view
+from cnrmap.carte.view import IndicatorData, MapState, ViewInputs
 from cnrmap.errors import DataError
-from cnrmap.view import IndicatorData, MapState, ViewInputs
 
 DENSITY = pd.DataFrame({"code": ["04", "13", "83", "34"], "value": [95.4, 80.1, 70.0, 88.0]})
 FRANCE = pd.DataFrame({"code": [f"{i:02d}" for i in range(1, 11)], "value": [10.0 * i for i in range(1, 11)]})
@@ -176,7 +176,7 @@ def test_territory_detail_commune():
 
 
 def test_build_view_france_departments(empty_settings):
-    from cnrmap import datasets
+    from cnrmap.curated import load as datasets
 
     data = datasets.load_cnr_data(empty_settings)
     result = view.build_view(MapState(), empty_settings, data.projects, data.proposals, data.meetings)
@@ -188,7 +188,7 @@ def test_build_view_france_departments(empty_settings):
 
 
 def test_build_view_commune_level_without_boundaries_says_what_to_do(empty_settings):
-    from cnrmap import datasets
+    from cnrmap.curated import load as datasets
 
     data = datasets.load_cnr_data(empty_settings)
     with pytest.raises(DataError) as info:
@@ -201,7 +201,7 @@ def test_build_view_commune_level_without_boundaries_says_what_to_do(empty_setti
 def test_default_indicator_skips_what_is_not_installed():
     from types import SimpleNamespace
 
-    from cnrmap.view import default_indicator
+    from cnrmap.carte.view import default_indicator
 
     broken = SimpleNamespace(id="densite_mg", levels=("departement",), kind="numeric", installed=False)
     apl = SimpleNamespace(id="apl_mg_2024", levels=("departement",), kind="numeric", installed=True)

@@ -3,14 +3,18 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cnrmap import cached, classify, cnr_indicators, export_data, export_png, vocab
-from cnrmap.aggregate import project_by_id
+from cnrmap import cached, vocab
+from cnrmap.carte import classify
+from cnrmap.carte.panel import detail_markdown
+from cnrmap.carte.search import find_places, territory_of
+from cnrmap.carte.view import LAYERS, LEVELS, NEEDS, MapState, click_to_code, territory_detail
+from cnrmap.curated.definitions import project_by_id
 from cnrmap.errors import DataError
-from cnrmap.export_csv import to_csv_bytes
-from cnrmap.importer import import_indicator
-from cnrmap.panel import detail_markdown
-from cnrmap.search import find_places, territory_of
-from cnrmap.view import LAYERS, LEVELS, NEEDS, MapState, click_to_code, territory_detail
+from cnrmap.export import data as export_data
+from cnrmap.export import png as export_png
+from cnrmap.export.csv import to_csv_bytes
+from cnrmap.importer.core import import_indicator
+from cnrmap.indicators import cnr as cnr_indicators
 
 PLACES_SHOWN = 30
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}

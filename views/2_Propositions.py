@@ -3,8 +3,8 @@
 import streamlit as st
 
 from cnrmap import cached, vocab
-from cnrmap.aggregate import filter_proposals
-from cnrmap.tables import proposals_table
+from cnrmap.curated.definitions import filter_proposals
+from cnrmap.curated.tables import proposals_table
 
 st.set_page_config(page_title="CNR santé — Propositions", page_icon="💬", layout="wide")
 st.title("Propositions")

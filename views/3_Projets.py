@@ -3,8 +3,8 @@
 import streamlit as st
 
 from cnrmap import cached, vocab
-from cnrmap.aggregate import filter_projects
-from cnrmap.tables import projects_table
+from cnrmap.curated.definitions import filter_projects
+from cnrmap.curated.tables import projects_table
 
 st.set_page_config(page_title="CNR santé — Projets", page_icon="📍", layout="wide")
 st.title("Projets locaux")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnrmap import cached
-from cnrmap.provenance import catalog_table, checks_table, documents_table
+from cnrmap.sources.provenance import catalog_table, checks_table, documents_table
 
 st.set_page_config(page_title="CNR santé — Sources", page_icon="📚", layout="wide")
 st.title("Sources et licences")

@@ -1,0 +1,7 @@
+"""``python -m cnrmap.cli``."""
+
+import sys
+
+from cnrmap.cli import main
+
+sys.exit(main())

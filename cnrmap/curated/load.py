@@ -1,0 +1,197 @@
+"""Typed loaders of the curated CSV datasets (``data/``).
+
+Codes stay strings (``04``, ``2A``, ``13055``); numbers are parsed per the schema. Reading problems
+(missing file, wrong encoding or separator, malformed CSV, missing column, bad numbers) raise
+:class:`~cnrmap.errors.DataError` listing every problem at once, in French.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cnrmap.config import Settings
+from cnrmap.curated.schema import (
+    CNR_DATASETS,
+    COMMUNES,
+    DEPARTMENT_BOUNDS,
+    DEPARTMENTS,
+    MEETINGS,
+    PROJECTS,
+    PROPOSALS,
+    REGIONS,
+    DatasetSchema,
+)
+from cnrmap.errors import DataError, Problem
+
+FIRST_DATA_LINE = 2  # line 1 is the header: row i of a frame is line i + 2 of the file
+
+
+def _decode(raw: bytes, label: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{label} n'est pas encodé en UTF-8 (octet {raw[exc.start : exc.start + 1]!r} à la ligne {line}).",
+            hint="Enregistrez le fichier en UTF-8 (dans un tableur : « CSV UTF-8 »).",
+        ) from exc
+
+
+def _check_header(header: list[str], schema: DatasetSchema, label: str) -> None:
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "point-virgule" if ";" in header[0] else "tabulation"
+        raise DataError(
+            f"{label} semble séparé par des {sep}s : les fichiers du projet utilisent la virgule.",
+            hint="Réenregistrez-le avec la virgule comme séparateur.",
+        )
+    missing = [c.name for c in schema.columns if c.required and c.name not in header]
+    if missing:
+        raise DataError(
+            f"{label} : colonne(s) obligatoire(s) absente(s).",
+            [Problem(label, "colonne absente", row=1, column=name) for name in missing],
+            hint=f"Colonnes attendues : {', '.join(schema.column_names)} (voir data/README.md).",
+        )
+
+
+def read_dataset_text(text: str, schema: DatasetSchema, label: str) -> pd.DataFrame:
+    """Parse the CSV ``text`` of a dataset into a typed frame, or raise :class:`DataError`."""
+    if not text.strip():
+        raise DataError(f"{label} est vide.", hint="Restaurez le fichier depuis le dépôt (git checkout).")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header = [h.strip() for h in rows[0]]
+    _check_header(header, schema, label)
+    problems: list[Problem] = []
+    body = []
+    for index, row in enumerate(rows[1:]):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(
+                    label,
+                    f"{len(row)} champs au lieu de {len(header)} (guillemet non fermé, virgule en trop "
+                    "ou fichier tronqué ?)",
+                    row=index + FIRST_DATA_LINE,
+                )
+            )
+            continue
+        body.append((index + FIRST_DATA_LINE, row))
+    frame = pd.DataFrame([r for _, r in body], columns=header, dtype="string")
+    frame.index = pd.Index([line for line, _ in body], name="line")
+    for column in schema.columns:
+        if column.name not in frame:
+            frame[column.name] = pd.Series("", index=frame.index, dtype="string")
+        frame[column.name] = frame[column.name].fillna("").str.strip()
+        if column.kind in ("float", "int"):
+            problems += _parse_numbers(frame, column.name, column.kind, label)
+    if problems:
+        raise DataError(f"{label} ne peut pas être lu tel quel.", problems)
+    for column in schema.columns:
+        if column.kind == "float":
+            frame[column.name] = pd.to_numeric(frame[column.name].replace("", None)).astype("float64")
+        elif column.kind == "int":
+            frame[column.name] = pd.to_numeric(frame[column.name].replace("", None)).astype("Int64")
+    return frame
+
+
+def _parse_numbers(frame: pd.DataFrame, name: str, kind: str, label: str) -> list[Problem]:
+    problems = []
+    for line, value in frame[name].items():
+        if value == "":
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            expected = "un nombre décimal avec un point" if kind == "float" else "un nombre entier"
+            problems.append(Problem(label, f"valeur {value!r} : {expected} est attendu", line, name))
+            continue
+        if kind == "int" and not number.is_integer():
+            problems.append(Problem(label, f"valeur {value!r} : un nombre entier est attendu", line, name))
+    return problems
+
+
+def read_dataset(path: Path, schema: DatasetSchema) -> pd.DataFrame:
+    """Read one dataset file; see :func:`read_dataset_text`."""
+    label = f"data/{schema.path}"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DataError(
+            f"Fichier introuvable : {label}.", hint="Restaurez-le depuis le dépôt (git checkout -- data/)."
+        ) from exc
+    return read_dataset_text(_decode(raw, label), schema, label)
+
+
+def load(schema: DatasetSchema, settings: Settings) -> pd.DataFrame:
+    return read_dataset(settings.data_dir / schema.path, schema)
+
+
+def load_projects(settings: Settings) -> pd.DataFrame:
+    return load(PROJECTS, settings)
+
+
+def load_proposals(settings: Settings) -> pd.DataFrame:
+    return load(PROPOSALS, settings)
+
+
+def load_meetings(settings: Settings) -> pd.DataFrame:
+    return load(MEETINGS, settings)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The code tables the curated datasets are checked against."""
+
+    regions: pd.DataFrame
+    departments: pd.DataFrame
+    communes: pd.DataFrame
+    department_bounds: pd.DataFrame
+
+
+def load_reference(settings: Settings) -> Reference:
+    return Reference(
+        regions=load(REGIONS, settings),
+        departments=load(DEPARTMENTS, settings),
+        communes=load(COMMUNES, settings),
+        department_bounds=load(DEPARTMENT_BOUNDS, settings),
+    )
+
+
+@dataclass(frozen=True)
+class CnrData:
+    """The three curated CNR santé datasets, validated."""
+
+    projects: pd.DataFrame
+    proposals: pd.DataFrame
+    meetings: pd.DataFrame
+    contributions: pd.DataFrame
+
+
+def load_cnr_data(settings: Settings) -> CnrData:
+    """Load and validate the curated datasets; raise one :class:`DataError` listing every problem."""
+    from cnrmap.curated.validate import validate_frames
+
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for schema in CNR_DATASETS:
+        try:
+            frames[schema.name] = load(schema, settings)
+        except DataError as exc:
+            problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
+    if problems:
+        raise DataError("Les données du CNR santé ne peuvent pas être chargées.", problems)
+    problems = validate_frames(frames, load_reference(settings))
+    if problems:
+        raise DataError(
+            f"Les données du CNR santé contiennent {len(problems)} erreur(s).",
+            problems,
+            hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
+        )
+    return CnrData(frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"])

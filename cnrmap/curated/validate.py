@@ -1,0 +1,267 @@
+"""Every rule of the data dictionary (``data/README.md``), checked at once, reported in French.
+
+``cnrmap validate`` exits 1 on any problem and 0 with a one-line summary otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+
+import pandas as pd
+
+from cnrmap.config import Settings, get_settings
+from cnrmap.curated.schema import CNR_DATASETS, CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
+from cnrmap.errors import DataError, Problem
+
+SEED_REF = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt:\d+(-\d+)?$")
+FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MONTH_DATE = re.compile(r"^\d{4}-\d{2}$")
+# CNR santé: launched October 2022; the press kits report one year later.
+DATE_RANGE = (date(2022, 9, 1), date(2024, 12, 31))
+BOUNDS_MARGIN_DEG = 0.02
+
+
+def department_of_commune(code: str) -> str:
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+class _Checker:
+    def __init__(self, schema: DatasetSchema, frame: pd.DataFrame):
+        self.label = f"data/{schema.path}"
+        self.schema = schema
+        self.frame = frame
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, column: str | None, message: str) -> None:
+        self.problems.append(Problem(self.label, message, row=int(line), column=column))
+
+    def each(self, column: str, rule: Callable[[str], str | None], skip_empty: bool = True) -> None:
+        for line, value in self.frame[column].items():
+            if skip_empty and (value == "" or pd.isna(value)):
+                continue
+            message = rule(value)
+            if message:
+                self.add(line, column, message)
+
+    def required_and_vocabularies(self) -> None:
+        for column in self.schema.columns:
+            values = self.frame[column.name]
+            if column.required:
+                for line in values[values.isna() | (values.astype("string") == "")].index:
+                    self.add(line, column.name, "valeur obligatoire manquante")
+            if column.vocabulary:
+                allowed = column.vocabulary
+
+                def rule(v: str, allowed: tuple[str, ...] = allowed) -> str | None:
+                    return None if v in allowed else f"{v!r} n'est pas une valeur permise ({', '.join(allowed)})"
+
+                self.each(column.name, rule)
+
+    def unique_ids(self) -> None:
+        ids = self.frame["id"]
+        for line in ids[ids.duplicated(keep="first") & (ids != "")].index:
+            self.add(line, "id", f"identifiant {ids[line]!r} en double")
+
+    def sources(self, column: str = "source") -> None:
+        def rule(value: str) -> str | None:
+            bad = [part for part in value.split(";") if not SEED_REF.match(part.strip())]
+            if bad:
+                return f"référence {bad[0].strip()!r} : « fichier:ligne » ou « fichier:début-fin » attendu"
+            return None
+
+        self.each(column, rule)
+
+    def dates(self, column: str, allow_month: bool) -> None:
+        def rule(value: str) -> str | None:
+            text = value + "-01" if allow_month and MONTH_DATE.match(value) else value
+            if not FULL_DATE.match(text):
+                expected = "AAAA-MM-JJ ou AAAA-MM" if allow_month else "AAAA-MM-JJ"
+                return f"date {value!r} : format {expected} attendu"
+            try:
+                parsed = date.fromisoformat(text)
+            except ValueError:
+                return f"date {value!r} inexistante"
+            if not DATE_RANGE[0] <= parsed <= DATE_RANGE[1]:
+                return f"date {value!r} hors de la période du CNR santé (2022-2024)"
+            return None
+
+        self.each(column, rule)
+
+    def codes(self, column: str, known: Iterable[str], what: str) -> None:
+        known = set(known)
+        self.each(column, lambda v: None if v in known else f"{what} {v!r} inconnu")
+
+    def coordinates(self, department_column: str, bounds: pd.DataFrame) -> None:
+        boxes = bounds.set_index("code")
+        for line, row in self.frame.iterrows():
+            lat, lon = row["lat"], row["lon"]
+            if pd.isna(lat) or pd.isna(lon):
+                continue
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                self.add(line, "lat", f"coordonnées ({lat}, {lon}) impossibles")
+                continue
+            dep = row[department_column]
+            if dep not in boxes.index:
+                continue
+            box = boxes.loc[dep]
+            m = BOUNDS_MARGIN_DEG
+            inside = (box.min_lat - m <= lat <= box.max_lat + m) and (box.min_lon - m <= lon <= box.max_lon + m)
+            if not inside:
+                self.add(
+                    line,
+                    "lat",
+                    f"le point ({lat}, {lon}) est hors de l'emprise du département {dep!r} "
+                    "(latitude et longitude inversées ?)",
+                )
+
+
+def _check_projects(frame: pd.DataFrame, reference) -> list[Problem]:
+    c = _Checker(PROJECTS, frame)
+    c.required_and_vocabularies()
+    c.unique_ids()
+    c.sources()
+    c.sources("status_source")
+    c.codes("department_code", reference.departments["code"], "département")
+    c.dates("status_date", allow_month=True)
+    c.coordinates("department_code", reference.department_bounds)
+    communes = set(reference.communes["code"])
+    for line, row in frame.iterrows():
+        codes = [x.strip() for x in row["commune_codes"].split(";") if x.strip()]
+        for code in codes:
+            if code not in communes:
+                c.add(line, "commune_codes", f"commune {code!r} inconnue (code INSEE du COG attendu)")
+        if row["location_precision"] == "departement" and codes:
+            c.add(line, "commune_codes", "un projet départemental ne nomme pas de commune (vider la colonne)")
+        if row["location_precision"] == "commune" and not codes:
+            c.add(line, "commune_codes", "précision « commune » sans code de commune")
+        if row["status"] == "non_renseigne" and (row["status_date"] or row["status_source"]):
+            c.add(line, "status", "statut « non_renseigne » alors qu'une date ou une source de statut est donnée")
+        if row["status"] in ("realise", "en_cours") and not row["status_source"]:
+            c.add(line, "status_source", f"le statut {row['status']!r} doit citer sa source")
+    return c.problems
+
+
+def _check_proposals(frame: pd.DataFrame, reference) -> list[Problem]:
+    c = _Checker(PROPOSALS, frame)
+    c.required_and_vocabularies()
+    c.unique_ids()
+    c.sources()
+    c.codes("region_code", reference.regions["code"], "région")
+    regions = set(reference.regions["code"])
+    departments = reference.departments.set_index("code")["region_code"]
+    # Vectorised screening: only the rows that break a rule are walked (in file order) to word the problems.
+    ids = set(frame["id"])
+    territories, levels, region_codes = frame["territory_code"], frame["scope_level"], frame["region_code"]
+    region_of_territory = territories.map(departments)
+    known_region = region_codes.isin(regions)
+    parents = frame["parent_id"].fillna("")
+    suspect = (
+        ((levels == "region") & (territories != region_codes))
+        | ((levels == "departement") & (region_of_territory.isna() | (region_of_territory != region_codes)))
+        | (known_region & (parents != "") & ~parents.isin(ids))
+        | (known_region & (pd.to_numeric(frame["verbatim_count"], errors="coerce") < 0))
+    )
+    for line, row in frame[suspect].iterrows():
+        territory, level = row["territory_code"], row["scope_level"]
+        if level == "region" and territory != row["region_code"]:
+            c.add(line, "territory_code", f"{territory!r} : une proposition régionale porte le code de sa région")
+        elif level == "departement":
+            if territory not in departments.index:
+                c.add(line, "territory_code", f"département {territory!r} inconnu")
+            elif departments[territory] != row["region_code"]:
+                c.add(line, "territory_code", f"le département {territory!r} n'est pas dans la région indiquée")
+        if row["region_code"] not in regions:
+            continue
+        if row["parent_id"] and row["parent_id"] not in ids:
+            c.add(line, "parent_id", f"{row['parent_id']!r} ne désigne aucune ligne du fichier")
+        count = row["verbatim_count"]
+        if not pd.isna(count) and count < 0:
+            c.add(line, "verbatim_count", f"nombre de verbatims négatif ({count})")
+    return c.problems
+
+
+def _check_meetings(frame: pd.DataFrame, reference) -> list[Problem]:
+    c = _Checker(MEETINGS, frame)
+    c.required_and_vocabularies()
+    c.unique_ids()
+    c.sources()
+    c.codes("region_code", reference.regions["code"], "région")
+    c.codes("department_code", reference.departments["code"], "département")
+    c.codes("commune_code", reference.communes["code"], "commune")
+    c.dates("date", allow_month=False)
+    c.coordinates("department_code", reference.department_bounds)
+    departments = reference.departments.set_index("code")["region_code"]
+    for line, row in frame.iterrows():
+        dep = row["department_code"]
+        if dep in departments.index and departments[dep] != row["region_code"]:
+            c.add(line, "department_code", f"le département {dep!r} n'est pas dans la région {row['region_code']!r}")
+        code = row["commune_code"]
+        if code and department_of_commune(code) != dep:
+            c.add(line, "commune_code", f"la commune {code!r} n'est pas dans le département {dep!r}")
+        if row["location_precision"] == "commune" and not code:
+            c.add(line, "commune_code", "précision « commune » sans code de commune")
+    return c.problems
+
+
+def _check_contributions(frame: pd.DataFrame, reference) -> list[Problem]:
+    c = _Checker(CONTRIBUTIONS, frame)
+    c.required_and_vocabularies()
+    c.sources()
+    c.codes("region_code", reference.regions["code"], "région")
+    return c.problems
+
+
+CHECKS = {
+    "projects": _check_projects,
+    "proposals": _check_proposals,
+    "meetings": _check_meetings,
+    "contributions": _check_contributions,
+}
+
+
+def validate_frames(frames: dict[str, pd.DataFrame], reference) -> list[Problem]:
+    """Check every dictionary rule on already-read frames; return all problems (empty when valid)."""
+    problems: list[Problem] = []
+    for name, frame in frames.items():
+        problems += CHECKS[name](frame, reference)
+    return problems
+
+
+def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
+    """Read and check the curated datasets; return the problems and the row count of each file."""
+    from cnrmap.curated.load import load, load_reference
+
+    reference = load_reference(settings)
+    frames, problems = {}, []
+    for schema in CNR_DATASETS:
+        try:
+            frames[schema.name] = load(schema, settings)
+        except DataError as exc:
+            problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
+    problems += validate_frames(frames, reference)
+    return problems, {name: len(frame) for name, frame in frames.items()}
+
+
+def _run(args: argparse.Namespace) -> int:
+    problems, counts = validate(get_settings())
+    if problems:
+        print(f"{len(problems)} erreur(s) dans les données :")
+        for problem in problems:
+            print(f"- {problem}")
+        return 1
+    print(
+        f"Données valides : {counts['projects']} projets, {counts['proposals']} propositions, "
+        f"{counts['meetings']} réunions."
+    )
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("validate", help="vérifier les jeux de données du CNR santé (data/)")
+    parser.set_defaults(func=_run)
+
+
+__all__ = ["MEETINGS", "PROJECTS", "PROPOSALS", "validate", "validate_frames"]

@@ -1,0 +1,73 @@
+"""What the Sources page shows: the seed documents, the external datasets and what is installed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from cnrmap.config import Settings
+from cnrmap.sources.catalog import Source, load_catalog
+from cnrmap.sources.doctor import Check
+
+SEED_DOCUMENTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "000_94171454de998992.txt",
+        "ARS Provence-Alpes-Côte d'Azur",
+        "Innover pour notre santé — le CNR en santé en Provence-Alpes-Côte d'Azur (brochure : 76 propositions, 41 projets)",
+    ),
+    ("001_b025d499e17d2ded.txt", "ARS Paca", "Dossier de presse Bouches-du-Rhône, un an après (statut des projets)"),
+    ("002_2c4c869459a1ff39.txt", "ARS Paca", "Dossier de presse Var, au 8 novembre 2023 (statut des projets)"),
+    ("003_69b1a6520f933c0b.txt", "ARS Nouvelle-Aquitaine", "Synthèse des 47 ateliers territoriaux du CNR santé"),
+    ("004_f8df66b376ad1324.txt", "CNR santé Hérault", "Synthèse de restitution (réunion du 24 novembre 2022)"),
+)
+
+
+def documents_table() -> pd.DataFrame:
+    return pd.DataFrame(SEED_DOCUMENTS, columns=["Fichier cité", "Auteur", "Document"])
+
+
+def fetched_at(settings: Settings, source: Source) -> datetime | None:
+    """When the newest local file of ``source`` was written, or ``None`` if nothing is installed."""
+    times = [
+        source.local_path(settings, f).stat().st_mtime for f in source.files if source.local_path(settings, f).is_file()
+    ]
+    return datetime.fromtimestamp(max(times)) if times else None
+
+
+def catalog_table(settings: Settings, checks: list[Check]) -> pd.DataFrame:
+    """One row per external dataset: who, licence, vintage, where from, and what is installed here."""
+    by_id = {c.id: c for c in checks}
+    rows = []
+    for source in load_catalog():
+        check = by_id.get(source.id)
+        when = fetched_at(settings, source)
+        urls = [f.url for f in source.files if f.url]
+        rows.append(
+            {
+                "Jeu": source.title,
+                "Producteur": source.producer,
+                "Licence": source.licence,
+                "Millésime": source.vintage,
+                "Page officielle": source.homepage,
+                "Téléchargement officiel": urls[0]
+                if len(urls) == 1
+                else (f"{len(urls)} fichiers" if urls else "miroir"),
+                "État": "installé" if check and check.ok else "non installé",
+                "Téléchargé le": when.strftime("%d/%m/%Y %H:%M") if when else "",
+                "Pour l'installer": "" if check and check.ok else (check.fix if check else ""),
+                "Remarques": source.notes,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def checks_table(checks: list[Check]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Élément": [c.label for c in checks],
+            "État": ["✅ présent" if c.ok else ("❌ manquant" if c.required else "➖ non installé") for c in checks],
+            "Détail": [c.detail for c in checks],
+            "Commande": [c.fix if not c.ok else "" for c in checks],
+        }
+    )

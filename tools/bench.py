@@ -1,0 +1,424 @@
+"""``python -m tools.bench``: how fast the map is at every scale, next to a naive folium baseline.
+
+For each case (one department, one region, France by commune, France by department) it measures, in the
+same run, the map cnrmap builds (:func:`cnrmap.carte.view.build_view` then the HTML render, as the Carte page does)
+and a naive ``folium.Choropleth`` of the unsimplified GeoJSON: payload sent to the browser, server-side
+build time (median of ``--repeat`` runs, caches warm), and the time headless Chromium takes to load and draw
+the page with the network cut. It also measures loading every commune boundary from the local cache and the
+process' peak resident memory, and prints a Markdown table.
+
+Needs the commune boundaries of every department in the cache (``cnrmap fetch --all``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+
+from cnrmap.config import Settings, get_settings
+from cnrmap.export.browser import LAUNCH_ARGS
+
+CASES: tuple[tuple[str, str, str, str], ...] = (
+    ("Un département (Gironde), communes", "departement:33", "commune", "≤ 150 Ko, ≤ 0,15 s"),
+    ("Une région (Nouvelle-Aquitaine), communes", "region:75", "commune", "≤ 1 Mo, ≤ 0,5 s"),
+    ("France, communes", "FR", "commune", "≤ 6 Mo, ≤ 2 s"),
+    ("France, départements", "FR", "departement", "≤ 300 Ko, ≤ 0,1 s"),
+)
+
+
+@dataclass
+class Measure:
+    """One side of one case."""
+
+    payload: int
+    build_s: float
+    runs: int
+    draw_s: float | None = None
+    pan_ms: float | None = None
+
+
+def _median_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def _baseline_html(gdf: gpd.GeoDataFrame) -> str:
+    """The naive map: a folium.Choropleth of the full-resolution GeoJSON, every property sent."""
+    m = folium.Map(location=[46.5, 2.5], zoom_start=6, tiles=None)
+    data = gdf[["code", "name", "geometry"]].assign(value=range(len(gdf)))
+    folium.Choropleth(
+        geo_data=data.to_json(),
+        data=data,
+        columns=["code", "value"],
+        key_on="feature.properties.code",
+        fill_color="YlOrRd",
+        nan_fill_color="#cccccc",
+    ).add_to(m)
+    return m.get_root().render()
+
+
+def _shapes(settings: Settings, territory: str, level: str) -> gpd.GeoDataFrame:
+    from cnrmap.geo import boundaries
+
+    deps = boundaries.load_departments(settings).gdf
+    scope, _, code = territory.partition(":")
+    if scope == "region":
+        deps = deps[deps["region_code"] == code]
+    elif scope == "departement":
+        deps = deps[deps["code"] == code]
+    if level == "departement":
+        return deps
+    return boundaries.load_communes(settings, list(deps["code"])).gdf
+
+
+def _browser_times(html: str, browser) -> tuple[float | None, float | None]:
+    """Seconds from navigation to the map drawn (load event: Leaflet draws synchronously), and a pan (ms).
+
+    ``(None, None)`` when nothing is drawn within a minute.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return _browser_times_or_raise(html, browser)
+    except PlaywrightError:
+        return None, None
+
+
+def _browser_times_or_raise(html: str, browser) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "map.html"
+        path.write_text(html, encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.route("http*://**", lambda route: route.abort())  # no network
+        start = time.perf_counter()
+        page.goto(path.as_uri(), wait_until="load", timeout=60_000)
+        page.wait_for_selector(
+            ".leaflet-overlay-pane canvas, .leaflet-overlay-pane path", state="attached", timeout=60_000
+        )
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        draw = time.perf_counter() - start
+        pan = page.evaluate(
+            """() => new Promise(resolve => {
+                const map = Object.values(window).find(v => v && v instanceof L.Map);
+                const t0 = performance.now();
+                map.once('moveend', () => requestAnimationFrame(() => resolve(performance.now() - t0)));
+                map.panBy([200, 120], {animate: false});
+            })"""
+        )
+        page.close()
+    return draw, float(pan)
+
+
+def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repeat: int = 1) -> str:
+    """Measure every case and return the Markdown report.
+
+    Parameters
+    ----------
+    settings : Settings
+        Caches to read (commune boundaries of every department must be installed).
+    repeat : int
+        Runs per measure of cnrmap's build (the median is reported).
+    browser : bool
+        Also time the page in headless Chromium.
+    baseline_repeat : int
+        Runs of the naive baseline (slow at national scale).
+
+    Returns
+    -------
+    str
+        Markdown table and notes.
+    """
+    from cnrmap.carte import view
+    from cnrmap.curated import load as datasets
+    from cnrmap.geo import boundaries
+    from cnrmap.leaflet import assets
+
+    data = datasets.load_cnr_data(settings)
+    installed = boundaries.installed_commune_departments(settings)
+    boundaries.load_communes(settings, installed)  # builds the national cache if needed
+    load_s, _ = _median_time(lambda: boundaries.load_communes(settings, installed), repeat)
+
+    rows: list[tuple[str, str, Measure, Measure]] = []
+    pages: list[tuple[str, str]] = []
+    for label, territory, level, target in CASES:
+        state = view.MapState(territory=territory, level=level, basemap=False)
+
+        def build(state: view.MapState = state) -> str:
+            result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+            return result.map.get_root().render()
+
+        build()  # warm the caches
+        ours_s, html = _median_time(build, repeat)
+        ours = Measure(len(html.encode()), ours_s, repeat)
+        shapes = _shapes(settings, territory, level)
+        base_s, base_html = _median_time(lambda shapes=shapes: _baseline_html(shapes), baseline_repeat)
+        base = Measure(len(base_html.encode()), base_s, baseline_repeat)
+        rows.append((label, target, ours, base))
+        if browser:
+            result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+            pages.append((assets.inline_html(result.map), _inline_baseline(base_html)))
+
+    if browser:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(
+                executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS)
+            )
+            for (_, _, ours, base), (ours_page, base_page) in zip(rows, pages, strict=True):
+                ours.draw_s, ours.pan_ms = _browser_times(ours_page, chromium)
+                base.draw_s, base.pan_ms = _browser_times(base_page, chromium)
+            chromium.close()
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rerun_s = _rerun_time(settings, data, repeat)
+    app = _app_process(settings, repeat)
+    report = _report(rows, load_s, rss_mb, repeat) + "\n" + _app_report(rerun_s, app, repeat)
+    if browser:
+        report += "\n" + _served_report(_served_app(settings))
+    return report
+
+
+def _rerun_time(settings: Settings, data, repeat: int) -> float:
+    """Median time of a Carte filter rerun on France by commune: a new theme / statuses = a new MapState.
+
+    The page caches the view per state, so a filter change runs :func:`cnrmap.carte.view.build_view` and the render
+    again with every file-level cache warm; each run uses a state not seen before.
+    """
+    from cnrmap import vocab
+    from cnrmap.carte import view
+
+    themes = [None, *vocab.THEMES]
+    statuses = list(vocab.STATUSES)
+    states = [
+        view.MapState(territory="FR", level="commune", theme=themes[i % len(themes)], statuses=tuple(statuses[: 1 + i]))
+        for i in range(repeat + 1)
+    ]
+
+    def run_one(state: view.MapState) -> None:
+        result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+        result.map.get_root().render()
+
+    run_one(states[0])  # warm
+    times = []
+    for state in states[1:]:
+        start = time.perf_counter()
+        run_one(state)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# What a fresh Carte page process does: import the app's libraries, read the installed caches, build and render
+# the default view (France by department), then France by commune; prints timings and resident memory.
+_APP_SCRIPT = """
+import json, os, time
+t0 = time.perf_counter()
+import streamlit, streamlit_folium  # noqa: F401  (the app's own libraries count in its memory)
+from cnrmap.curated import load as datasets
+from cnrmap.carte import view
+from cnrmap.config import get_settings
+settings = get_settings()
+data = datasets.load_cnr_data(settings)
+def show(state):
+    result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+    return len(result.map.get_root().render())
+show(view.MapState())
+first = time.perf_counter() - t0
+t1 = time.perf_counter()
+show(view.MapState(territory="FR", level="commune"))
+national = time.perf_counter() - t1
+from tools.local_server import resident_memory_mb
+rss, peak = resident_memory_mb(os.getpid())  # VmHWM, not ru_maxrss: the latter is inherited from the parent
+print(json.dumps({"first_s": first, "national_s": national, "rss_mb": rss, "peak_mb": peak}))
+"""
+
+
+def _app_process(settings: Settings, repeat: int) -> dict[str, float] | None:
+    """Run :data:`_APP_SCRIPT` in ``repeat`` new Python processes (cold: no in-memory cache), medians."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env["CNRMAP_CACHE_DIR"] = str(settings.boundary_cache.parent)
+    if settings.boundary_cache != settings.boundary_cache.parent / "geo" or settings.data_cache != (
+        settings.boundary_cache.parent / "data"
+    ):
+        env.pop("CNRMAP_CACHE_DIR")  # default cache locations
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", _APP_SCRIPT], env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+        if done.returncode != 0:
+            return None
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def _app_report(rerun_s: float, app: dict[str, float] | None, repeat: int) -> str:
+    lines = [
+        f"- Relance de la page Carte après un changement de filtre (thème, statuts ; France par commune, "
+        f"médiane de {repeat}) : {rerun_s:.2f} s (cible ≤ 0,3 s).",
+    ]
+    if app is None:
+        lines.append("- Processus de l'application : mesure impossible (voir python -m tools.bench).")
+        return "\n".join(lines)
+    lines += [
+        f"- Premier rendu de la page Carte dans un nouveau processus, cache installé (imports compris ; médiane de "
+        f"{repeat} processus) : "
+        f"{app['first_s']:.2f} s (cible ≤ 3 s) ; puis France par commune : {app['national_s']:.2f} s.",
+        f"- Mémoire résidente de ce processus avec les communes de France chargées : {app['rss_mb']:.0f} Mo "
+        f"(maximum {app['peak_mb']:.0f} Mo ; cible < 600 Mo ; serveur Streamlit lui-même non compté).",
+    ]
+    return "\n".join(lines)
+
+
+# In the page's map frame: the Leaflet map exists with at least ``n`` layers, then two frames were painted.
+_MAP_DRAWN_JS = """async (n) => {
+  const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const w = frame && frame.contentWindow;
+  if (!w || !w.map || Object.keys(w.map._layers).length < n) { return false; }
+  await new Promise(resolve => w.requestAnimationFrame(() => w.requestAnimationFrame(resolve)));
+  return true;
+}"""
+
+_THEMES_FOR_FILTERS = ("prevention", "attractivite", "soins_non_programmes", "acces_medecin")
+
+
+def _served_app(settings: Settings) -> dict[str, float | None]:
+    """The real app: ``streamlit run app.py`` started afresh, driven by headless Chromium (network cut).
+
+    Each time runs from navigation to the map drawn in the page (Streamlit's own page load included):
+    first Carte page of the new server, the same page again (remembered view), France by commune, then four
+    theme filters on France by commune (median). Then the server's resident memory.
+    """
+    import os
+
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    from tools.local_server import resident_memory_mb, running_app
+
+    env = {"CNRMAP_CACHE_DIR": str(settings.boundary_cache.parent)} if "CNRMAP_CACHE_DIR" in os.environ else {}
+    out: dict[str, float | None] = {}
+    with running_app(env, timeout=120) as (url, process), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS))
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+
+        def drawn(path: str, layers: int) -> float | None:
+            start = time.perf_counter()
+            try:
+                page.goto(url + path, timeout=60_000)
+                while time.perf_counter() - start < 90:
+                    if page.evaluate(_MAP_DRAWN_JS, layers):
+                        return time.perf_counter() - start
+                    page.wait_for_timeout(25)
+            except PlaywrightError:
+                pass
+            return None
+
+        out["first_s"] = drawn("/carte?basemap=0", 100)
+        out["again_s"] = drawn("/carte?basemap=0", 100)
+        out["national_s"] = drawn("/carte?territory=FR&level=commune&basemap=0", 30_000)
+        filters = [drawn(f"/carte?territory=FR&level=commune&basemap=0&theme={t}", 30_000) for t in _THEMES_FOR_FILTERS]
+        done = [t for t in filters if t is not None]
+        out["filter_s"] = statistics.median(done) if len(done) == len(filters) else None
+        out["rss_mb"], out["peak_mb"] = resident_memory_mb(process.pid)
+        browser.close()
+    return out
+
+
+def _served_report(served: dict[str, float | None]) -> str:
+    return "\n".join(
+        [
+            "- Application réelle (streamlit run app.py relancé, Chromium sans réseau ; de la navigation à la carte "
+            "dessinée, chargement de la page Streamlit compris) :",
+            f"  - première page Carte (France par département) : {_secs(served['first_s'])} ; "
+            f"même page rouverte : {_secs(served['again_s'])} ;",
+            f"  - France par commune : {_secs(served['national_s'])} ; après un filtre de thème (médiane de "
+            f"{len(_THEMES_FOR_FILTERS)}) : {_secs(served['filter_s'])} ;",
+            f"  - mémoire résidente du serveur ensuite : {served['rss_mb']:.0f} Mo (maximum {served['peak_mb']:.0f} Mo ; "
+            "cible < 600 Mo).",
+        ]
+    )
+
+
+def _inline_baseline(html: str) -> str:
+    """The baseline page with Leaflet inlined (its CDN links would not load offline)."""
+    from cnrmap.leaflet import assets
+
+    found = assets.locate_assets()
+    js = found.leaflet_js.read_text(encoding="utf-8")
+    css = found.leaflet_css.read_text(encoding="utf-8")
+    head = f"<style>{css}</style><script>{js}</script>"
+    return html.replace("<head>", "<head>" + head, 1)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.2f} Mo" if n >= 1e6 else f"{n / 1e3:.0f} Ko"
+
+
+def _secs(s: float | None) -> str:
+    return "—" if s is None else f"{s:.2f} s"
+
+
+def _report(rows: list[tuple[str, str, Measure, Measure]], load_s: float, rss_mb: float, repeat: int) -> str:
+    lines = [
+        "| Cas | Cible | Charge utile (cnrmap / naïf) | Construction serveur, médiane (cnrmap / naïf) "
+        "| Dessin navigateur (cnrmap / naïf) | Déplacement (cnrmap) | Rapport charge / temps |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, target, ours, base in rows:
+        ratio = f"÷{base.payload / ours.payload:.0f} / ÷{base.build_s / ours.build_s:.0f}"
+        pan = "—" if ours.pan_ms is None else f"{ours.pan_ms:.0f} ms"
+        lines.append(
+            f"| {label} | {target} | {_size(ours.payload)} / {_size(base.payload)} "
+            f"| {_secs(ours.build_s)} / {_secs(base.build_s)} | {_secs(ours.draw_s)} / {_secs(base.draw_s)} "
+            f"| {pan} | {ratio} |"
+        )
+    lines += [
+        "",
+        f"- Chargement de tous les contours communaux depuis le cache local : {load_s:.2f} s (médiane de {repeat}).",
+        f"- Mémoire résidente maximale du processus (tout compris, navigateur exclu) : {rss_mb:.0f} Mo.",
+        f"- Construction cnrmap = build_view + rendu HTML, médiane de {repeat} exécutions, caches chauds ; "
+        "naïf = folium.Choropleth du GeoJSON non simplifié (une exécution).",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="exécutions par mesure (médiane)")
+    parser.add_argument("--no-browser", action="store_true", help="sans mesure dans Chromium")
+    parser.add_argument("--out", type=Path, default=None, help="écrire aussi le tableau dans ce fichier Markdown")
+    args = parser.parse_args(argv)
+    report = run(get_settings(), repeat=args.repeat, browser=not args.no_browser)
+    print(report)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Rebuild the code tables the curated datasets are checked against (maintainers' tool).
+
+``python -m tools.reference_tables --from PATH`` reads a folder laid out like the official sources'
+mirror (``opendata/cog/communes.json``, ``france-geojson/departements.geojson``) and writes:
+
+- ``data/reference/communes.csv``: the communes the curated datasets name (COG 2026);
+- ``data/reference/departements_emprise.csv``: each department's bounding box (IGN ADMIN EXPRESS COG 2018).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from cnrmap.config import Settings, get_settings
+from cnrmap.curated.load import load_meetings, load_projects
+from cnrmap.curated.validate import department_of_commune
+
+COG_SOURCE = "INSEE, Code officiel géographique 2026 (npm @etalab/decoupage-administratif 6.0.0, data/communes.json)"
+BOUNDS_SOURCE = "IGN ADMIN EXPRESS COG 2018 (france-geojson, departements-avec-outre-mer.geojson), emprise arrondie au 1/100e de degré"
+
+
+def referenced_commune_codes(settings: Settings) -> set[str]:
+    projects, meetings = load_projects(settings), load_meetings(settings)
+    codes = {c.strip() for cell in projects["commune_codes"] for c in cell.split(";") if c.strip()}
+    return codes | {c for c in meetings["commune_code"] if c}
+
+
+def communes_table(cog_communes: list[dict], codes: set[str]) -> pd.DataFrame:
+    current = {c["code"]: c for c in cog_communes if c["type"] == "commune-actuelle"}
+    rows = [
+        {
+            "code": code,
+            "name": current[code]["nom"],
+            "department_code": department_of_commune(code),
+            "source": COG_SOURCE,
+        }
+        for code in sorted(codes)
+        if code in current
+    ]
+    return pd.DataFrame(rows, columns=["code", "name", "department_code", "source"])
+
+
+def department_bounds_table(departments: gpd.GeoDataFrame) -> pd.DataFrame:
+    bounds = departments.geometry.bounds
+    frame = pd.DataFrame(
+        {
+            "code": departments["code"].astype(str),
+            "min_lon": (bounds["minx"] - 0.005).round(2),
+            "min_lat": (bounds["miny"] - 0.005).round(2),
+            "max_lon": (bounds["maxx"] + 0.005).round(2),
+            "max_lat": (bounds["maxy"] + 0.005).round(2),
+            "source": BOUNDS_SOURCE,
+        }
+    )
+    return frame.sort_values("code").reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from", dest="mirror", required=True, help="dossier miroir des sources officielles")
+    args = parser.parse_args(argv)
+    mirror = Path(args.mirror)
+    settings = get_settings()
+    out = settings.data_dir / "reference"
+    out.mkdir(parents=True, exist_ok=True)
+    cog = json.loads((mirror / "opendata" / "cog" / "communes.json").read_text(encoding="utf-8"))
+    codes = referenced_commune_codes(settings)
+    table = communes_table(cog, codes)
+    missing = codes - set(table["code"])
+    table.to_csv(out / "communes.csv", index=False)
+    departments = gpd.read_file(mirror / "france-geojson" / "departements-avec-outre-mer.geojson")
+    department_bounds_table(departments).to_csv(out / "departements_emprise.csv", index=False)
+    print(f"{len(table)} communes écrites ; codes absents du COG : {sorted(missing) or 'aucun'}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
