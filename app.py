@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnrmap import cached
-from cnrmap.curated.definitions import key_figures
+from cnrmap.curated.definitions import summarize
 
 
 def home() -> None:
@@ -17,22 +17,24 @@ def home() -> None:
     )
 
     data = cached.or_stop(cached.cnr_data)
-    figures = key_figures(data.projects, data.proposals, data.meetings)
+    figures = summarize(data.projects, data.proposals, data.meetings)
+    props = figures.propositions
 
     cols = st.columns(5)
-    cols[0].metric("Projets locaux", figures["projects"])
-    cols[1].metric("dont réalisés", figures["realise"])
-    cols[2].metric("dont en cours", figures["en_cours"])
+    cols[0].metric("Projets locaux", figures.projects)
+    cols[1].metric("dont réalisés", figures.by_status["realise"])
+    cols[2].metric("dont en cours", figures.by_status["en_cours"])
     cols[3].metric(
-        "Propositions",
-        figures["proposals"],
-        help="Sans double compte : les synthèses départementales de Nouvelle-Aquitaine sont déjà dans la synthèse régionale.",
+        "Propositions (sans double compte)",
+        props.distinct,
+        help=props.sentence()
+        + ". Une proposition régionale s'applique à toute sa région ; elle n'est pas comptée dans chaque département.",
     )
-    cols[4].metric("Réunions et ateliers", figures["meetings"])
+    cols[4].metric("Réunions et ateliers", figures.meetings)
     st.caption(
-        f"{figures['regions']} régions couvertes. Statut des projets selon les dossiers de presse des "
-        f"Bouches-du-Rhône et du Var (un an après) ; {figures['non_renseigne']} projets sans statut publié "
-        "(« non renseigné », jamais deviné)."
+        f"{len(figures.regions)} régions couvertes. {props.sentence()}. Statut des projets selon les dossiers de "
+        f"presse des Bouches-du-Rhône et du Var (un an après) ; {figures.by_status['non_renseigne']} projets sans "
+        "statut publié (« non renseigné », jamais deviné)."
     )
 
     st.subheader("Explorer")

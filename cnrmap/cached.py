@@ -80,11 +80,11 @@ def static_assets() -> None:
 
 
 @st.cache_data(show_spinner=False, ttl=60)
-def indicators() -> list:
-    from cnrmap.indicators import cnr as cnr_indicators
-    from cnrmap.indicators.official import list_indicators
+def indicators() -> dict:
+    """The registry of indicators (:func:`cnrmap.indicators.registry.catalogue`), without filters."""
+    from cnrmap.indicators import registry
 
-    return list_indicators(settings()) + cnr_indicators.catalogue()
+    return registry.catalogue(settings())
 
 
 @st.cache_resource(show_spinner="Construction de la carte…", max_entries=8)
@@ -93,10 +93,9 @@ def view(state, extra_key: str = "", _extra: dict | None = None):
 
     Few entries: a view of France by commune holds about 20 MB, and a new view costs 0.2 s once warm.
     """
-    from cnrmap.carte.view import build_view
+    from cnrmap.carte.compose import build_view
 
-    data = cnr_data()
-    return build_view(state, settings(), data.projects, data.proposals, data.meetings, extra_indicators=_extra)
+    return build_view(state, settings(), cnr_data(), extra_indicators=_extra)
 
 
 @st.cache_data(show_spinner=False)

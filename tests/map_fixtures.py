@@ -81,3 +81,21 @@ def proposals() -> pd.DataFrame:
              "text": "Proposition Hérault", "verbatim_count": 1, "source": "s"},
         ]
     )  # fmt: skip
+
+
+def cnr_data():
+    """The tiny CNR rows above as :class:`cnrmap.curated.load.CnrData`."""
+    from cnrmap.curated.load import CnrData
+
+    return CnrData(projects(), proposals(), meetings(), pd.DataFrame())
+
+
+def compose(state, indicator, boundaries: tuple[str, ...] = ()):
+    """:func:`cnrmap.carte.compose.compose_view` of ``state`` over these territories, with ``indicator``'s values."""
+    from cnrmap.carte.compose import ViewInputs, compose_view
+    from cnrmap.carte.selection import select
+    from cnrmap.carte.values import ViewValues, need_zoning
+
+    values = ViewValues(indicator, zoning=need_zoning(state, indicator, None))
+    inputs = ViewInputs(departments=departments(), values=values, communes=communes(), boundaries=boundaries)
+    return compose_view(state, inputs, select(state, cnr_data(), departments()))

@@ -239,7 +239,7 @@ def test_list_indicators_survives_a_broken_patients_file(empty_settings):
 
 def test_fetched_file_is_checked_once_per_version(tmp_path):
     """A fetched file that read well is not parsed again by the next process; any change re-checks it."""
-    from cnrmap.indicators.official import _check_once
+    from cnrmap.indicators.communes import check_once as _check_once
 
     path = tmp_path / "zonage_mg_communes_insee.csv"
     path.write_text(ZONING_TEXT, encoding="utf-8")

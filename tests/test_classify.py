@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from cnrmap.carte import classify
+from cnrmap.french import format_number
+from cnrmap.leaflet.legend import MISSING_COLOUR
 
 TEN = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
@@ -110,13 +112,13 @@ def test_sequential_palettes_get_darker():
 def test_zoning_colours_distinct_from_missing_grey():
     colours = classify.category_colours(["ZIP", "ZAC", "ZAR", "HZ", "ND"])
     assert len(set(colours.values())) == 5
-    assert classify.MISSING_COLOUR not in colours.values()
+    assert MISSING_COLOUR not in colours.values()
     assert classify.category_colours(["a", "b"]) == {"a": "#0072b2", "b": "#e69f00"}
 
 
 def test_french_labels():
-    assert classify.format_number(1234.5, 1) == "1\u202f234,5"
-    assert classify.format_number(float("nan")) == "—"
+    assert format_number(1234.5, 1) == "1\u202f234,5"
+    assert format_number(float("nan")) == "—"
     assert classify.class_labels([0, 12.5, 20]) == ["0,0 – 12,5", "12,5 – 20,0"]
     assert classify.class_labels([1, 1, 2]) == ["1", "1 – 2"]
     assert classify.class_labels([100, 250, 400]) == ["100 – 250", "250 – 400"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cnrmap.curated.definitions import Filters
 from cnrmap.indicators.cnr import imported_indicator, projects_indicator, proposals_indicator
 
 
@@ -20,9 +21,15 @@ def test_proposals_count_zero_only_where_a_document_covers_the_department():
             "text": ["a", "b", "c"],
         }
     )
-    data = proposals_indicator(proposals, theme="prevention")
+    region_of = {"33": "75", "40": "75", "13": "93", "01": "84"}
+    data = proposals_indicator(proposals, region_of, Filters(themes=("prevention",)))
     assert data.values.set_index("code")["value"].to_dict() == {"33": 1.0, "40": 0.0}
     assert data.label.endswith("Prévention")
+    assert data.integer
+    assert data.missing_reasons == {
+        "13": "Propositions formulées pour la région seulement",
+        "01": "Aucun document du CNR santé",
+    }
 
 
 def test_projects_follow_the_status_filter():
@@ -36,8 +43,11 @@ def test_projects_follow_the_status_filter():
             "status": ["realise", "en_cours", "en_cours"],
         }
     )
-    values = projects_indicator(projects, statuses=("realise",)).values.set_index("code")["value"].to_dict()
-    assert values == {"13": 1.0, "83": 0.0}
+    data = projects_indicator(projects, {"13": "93", "83": "93", "04": "93"}, Filters(statuses=("realise",)))
+    assert data.values.set_index("code")["value"].to_dict() == {"13": 1.0, "83": 0.0}
+    assert data.missing_reasons == {"04": "Aucun projet recensé dans les documents"}
+    everything = projects_indicator(projects, {"13": "93", "83": "93"}, Filters(statuses=()))
+    assert everything.values["value"].sum() == 3
 
 
 def test_imported_indicator_gets_a_safe_id():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnrmap.config import get_settings
-from cnrmap.curated.definitions import filter_proposals, key_figures, proposals_per_territory
-from cnrmap.curated.load import CnrData, load_cnr_data
+from cnrmap.curated.definitions import Filters, departmental_counts, select_propositions, summarize
+from cnrmap.curated.load import CnrData, load_cnr_data, load_reference
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,8 @@ def test_department_syntheses_add_up_to_the_region(data):
 
 def test_paca_has_76_numbered_proposals_under_four_themes(data):
     # 000:61-62: « 76 contributions ».
-    paca = filter_proposals(data.proposals, regions=["93"])
+    props = select_propositions(data.proposals)
+    paca = props[props["region_code"] == "93"]
     assert len(paca) == 76
     assert sorted(paca["number"].astype(int)) == list(range(1, 77))
     assert set(paca["theme"]) == {"acces_medecin", "soins_non_programmes", "attractivite", "prevention"}
@@ -99,8 +100,16 @@ def test_every_row_cites_a_seed_line(data):
 
 
 def test_aggregations_on_the_real_data(data):
-    per_department = proposals_per_territory(data.proposals, "departement")
-    assert set(per_department["code"]) == {"16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87", "34"}
-    figures = key_figures(data.projects, data.proposals, data.meetings)
-    assert figures["projects"] == 41 and figures["realise"] == 8 and figures["en_cours"] == 5
-    assert figures["regions"] == 3
+    departments = load_reference(get_settings()).departments
+    region_of = dict(zip(departments["code"], departments["region_code"], strict=True))
+    counts, reasons = departmental_counts(data.proposals, Filters(), region_of)
+    assert set(counts.index) == {"16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87", "34"}
+    assert reasons["83"] == "Propositions formulées pour la région seulement"
+    assert reasons["75"] == "Aucun document du CNR santé"
+    figures = summarize(data.projects, data.proposals, data.meetings)
+    assert figures.projects == 41 and figures.by_status["realise"] == 8 and figures.by_status["en_cours"] == 5
+    assert figures.regions == ("75", "76", "93")
+    # Counted once: PACA 76 regional, Nouvelle-Aquitaine 178 regional (its 662 departmental ones are in it),
+    # Hérault 208 departmental.
+    assert figures.propositions.by_region == {"75": 178, "76": 208, "93": 76}
+    assert (figures.propositions.distinct, figures.propositions.formulated) == (462, 1124)

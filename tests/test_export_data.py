@@ -8,15 +8,18 @@ import pandas as pd
 import pytest
 
 from cnrmap import cli
-from cnrmap.carte import view
-from cnrmap.carte.view import IndicatorData, MapState, ViewInputs
+from cnrmap.carte.compose import ViewResult
+from cnrmap.carte.state import MapState
 from cnrmap.cli import export as export_cli
 from cnrmap.export import data as export_data
+from cnrmap.indicators.spec import IndicatorData
 
 try:  # tests/ as a package (tests/__init__.py) or as a plain folder on sys.path
-    from tests.map_fixtures import XSS, communes, departments, meetings, projects, proposals
+    from tests import map_fixtures
+    from tests.map_fixtures import XSS, communes
 except ModuleNotFoundError:
-    from map_fixtures import XSS, communes, departments, meetings, projects, proposals
+    import map_fixtures
+    from map_fixtures import XSS, communes
 
 DENSITY = pd.DataFrame({"code": ["04", "13", "83", "34"], "value": [95.4, 80.1, 70.0, 88.0]})
 FRANCE = pd.DataFrame({"code": [f"{i:02d}" for i in range(1, 11)], "value": [10.0 * i for i in range(1, 11)]})
@@ -38,9 +41,8 @@ def zoning() -> IndicatorData:
     )  # fmt: skip
 
 
-def compose(state: MapState, indicator: IndicatorData | None = None) -> view.ViewResult:
-    inputs = ViewInputs(departments=departments(), indicator=indicator or density(), communes=communes())
-    return view.compose_view(state, inputs, projects(), proposals(), meetings())
+def compose(state: MapState, indicator: IndicatorData | None = None) -> ViewResult:
+    return map_fixtures.compose(state, indicator or density())
 
 
 @pytest.mark.parametrize("variant", ["utf8-bom", "semicolon"])
@@ -90,26 +92,26 @@ def test_territories_geojson_has_the_map_shapes_and_values():
 
 def test_projects_follow_the_view_filters_and_stay_formula_safe():
     result = compose(MapState(territory="region:93", theme="acces_medecin"))
-    frame = export_data.projects_frame(result, projects())
+    frame = export_data.projects_frame(result)
     assert list(frame["id"]) == ["P-13-01", "P-83-01"]
     assert frame.loc[0, "theme"] == "Accès au médecin traitant" and frame.loc[0, "statut"] == "Réalisé"
-    assert XSS in export_data.projects_csv(result, projects()).decode("utf-8-sig")
+    assert XSS in export_data.projects_csv(result).decode("utf-8-sig")
     only_done = compose(MapState(territory="region:93", statuses=("realise",)))
-    assert list(export_data.projects_frame(only_done, projects())["id"]) == ["P-13-01"]
-    points = json.loads(export_data.projects_geojson(result, projects()))
+    assert list(export_data.projects_frame(only_done)["id"]) == ["P-13-01"]
+    points = json.loads(export_data.projects_geojson(result))
     assert points["features"][0]["geometry"]["coordinates"] == [4.25, 43.25]
 
 
 def test_proposals_of_the_departments_and_their_region():
-    paca = export_data.proposals_frame(compose(MapState(territory="departement:13")), proposals())
+    paca = export_data.proposals_frame(compose(MapState(territory="departement:13")))
     assert list(paca["id"]) == ["A1", "A3"]  # A2 is a group, A4 is in Hérault
-    france = export_data.proposals_frame(compose(MapState()), proposals())
+    france = export_data.proposals_frame(compose(MapState()))
     assert set(france["id"]) == {"A1", "A3", "A4"}
 
 
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="'xlsx'"):
-        export_data.data_files(compose(MapState()), projects(), proposals(), "xlsx")
+        export_data.data_files(compose(MapState()), "xlsx")
 
 
 def test_output_paths():

@@ -10,31 +10,29 @@ import pandas as pd
 import pytest
 
 from cnrmap import cli
-from cnrmap.carte import view
-from cnrmap.carte.view import IndicatorData, MapState, ViewInputs
+from cnrmap.carte.compose import ViewResult
+from cnrmap.carte.state import MapState
 from cnrmap.errors import DataError
 from cnrmap.export import browser
 from cnrmap.export import png as export_png
+from cnrmap.indicators.spec import IndicatorData
 
 try:  # tests/ as a package (tests/__init__.py) or as a plain folder on sys.path
-    from tests.map_fixtures import communes, departments, meetings, projects, proposals
+    from tests import map_fixtures
 except ModuleNotFoundError:
-    from map_fixtures import communes, departments, meetings, projects, proposals
+    import map_fixtures
 
 DENSITY = pd.DataFrame({"code": ["04", "13", "83", "34"], "value": [95.4, 80.1, 70.0, 88.0]})
 FRANCE = pd.DataFrame({"code": [f"{i:02d}" for i in range(1, 11)], "value": [10.0 * i for i in range(1, 11)]})
 DATE = dt.date(2026, 11, 23)
 
 
-def compose(state: MapState) -> view.ViewResult:
+def compose(state: MapState) -> ViewResult:
     indicator = IndicatorData(
         id="densite_mg", label="Densité de médecins généralistes", kind="numeric", level="departement",
         values=DENSITY, unit="pour 100 000 habitants", vintage="2024", source="CNAM", france_values=FRANCE,
     )  # fmt: skip
-    inputs = ViewInputs(
-        departments=departments(), indicator=indicator, communes=communes(), boundaries=("Contours de test. Conseil.",)
-    )
-    return view.compose_view(state, inputs, projects(), proposals(), meetings())
+    return map_fixtures.compose(state, indicator, boundaries=("Contours de test. Conseil.",))
 
 
 # --- without a browser -------------------------------------------------------------------------------
@@ -66,11 +64,11 @@ def test_default_title_and_texts():
     assert export_png.default_title(result, "Bouches-du-Rhône") == (
         "Densité de médecins généralistes — Bouches-du-Rhône, par commune"
     )
-    assert export_png.filters_line(result) == "Projets du thème « Prévention »"
+    assert export_png.filters_line(result) == "Thème : Prévention"
     sources = export_png.source_lines(result)
     assert sources[0] == "Densité de médecins généralistes : CNAM (2024)"
     assert "Contours de test" in sources and export_png.BASEMAP_SOURCE in sources
-    assert export_png.production_line(DATE) == "Carte produite le 23/11/2026 avec cnrmap"
+    assert export_png.production_line(DATE) == "Carte produite le 23 novembre 2026 avec cnrmap"
 
 
 def test_layout_html_escapes_and_hides_controls():
@@ -78,7 +76,7 @@ def test_layout_html_escapes_and_hides_controls():
     page = export_png.view_layout_html(result, "Titre <b>& co</b>", DATE)
     assert '<h1 id="cnr-title">Titre &lt;b&gt;&amp; co&lt;/b&gt;</h1>' in page
     assert ".leaflet-control-zoom, .leaflet-control-layers" in page
-    assert "Carte produite le 23/11/2026 avec cnrmap" in page
+    assert "Carte produite le 23 novembre 2026 avec cnrmap" in page
     assert page.count('class="cnr-legend"') == len(result.legends) == 2
     assert ".options.zoomSnap = 0; map_" in page and '{"padding": [16, 16]}' in page  # fill the frame
     with pytest.raises(DataError):

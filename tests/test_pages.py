@@ -40,9 +40,9 @@ def test_home_renders_key_figures():
     assert metrics["Projets locaux"] == "41"
     assert metrics["dont réalisés"] == "8"
     assert metrics["dont en cours"] == "5"
-    assert metrics["Réunions et ateliers"] == "53"
+    assert metrics["Réunions et ateliers"] == "54"
     # 76 PACA + 178 Nouvelle-Aquitaine (regional synthesis) + 208 Hérault, no double count.
-    assert metrics["Propositions"] == "462"
+    assert metrics["Propositions (sans double compte)"] == "462"
 
 
 @pytest.mark.parametrize("page", PAGES)

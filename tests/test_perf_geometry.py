@@ -14,8 +14,11 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from cnrmap.carte.layers import categorical_layer
 from cnrmap.geo import boundaries, commune_cache, topology
-from cnrmap.leaflet import mapbuild
+from cnrmap.geo.simplify import SCALES
+from cnrmap.indicators.spec import IndicatorData
+from cnrmap.leaflet.build import COMPACT_MIN_FEATURES, build_map
 from cnrmap.sources.fetch import fetch
 
 DEPARTMENTS = ["04", "05"]
@@ -35,7 +38,7 @@ def installed(tmp_path_factory, mirror_dir):
 def test_national_cache_is_written_and_read_back(installed):
     settings, first = installed
     assert commune_cache.path_for(settings).is_file()
-    for scale in mapbuild.SCALES:
+    for scale in SCALES:
         assert commune_cache.path_for(settings, scale).is_file()
     again = boundaries.load_communes(settings, DEPARTMENTS)
     assert again.gdf["code"].tolist() == first.gdf["code"].tolist()
@@ -69,7 +72,7 @@ def test_whole_national_layer_comes_with_its_stored_encoding(installed, monkeypa
 
 def test_cache_goes_stale_when_a_source_changes(installed):
     settings, _ = installed
-    sources, cog = boundaries._commune_sources(settings, DEPARTMENTS)
+    sources, cog = boundaries.commune_sources(settings, DEPARTMENTS)
     assert commune_cache.read_manifest(settings, sources, cog) is not None
     assert commune_cache.read_manifest(settings, {"05": sources["05"]}, cog) is None
 
@@ -83,7 +86,7 @@ def test_simplified_coverage_has_no_overlap_and_covers_the_departments(installed
     # No overlap: the summed areas equal the area of the union (up to the rounding of coordinates).
     union = shapely.coverage_union_all(geoms)
     assert abs(shapely.area(geoms).sum() - union.area) / union.area < 1e-4
-    tolerance = mapbuild.SCALES[scale][0]
+    tolerance = SCALES[scale][0]
     departments = boundaries.load_departments(settings).gdf.to_crs("EPSG:3857").set_index("code")
     for code in DEPARTMENTS:
         mine = shapely.union_all(geoms[layer.gdf["department_code"].to_numpy() == code])
@@ -126,9 +129,10 @@ def test_department_map_payload_is_small_and_carries_codes_only(installed):
     gdf = gpd.GeoDataFrame(layer.gdf[["code", "name", "geometry"]].copy(), crs=layer.gdf.crs)
     gdf["value"] = ["ZIP", "ZAC", "HZ", None] * (len(gdf) // 4) + ["ZIP"] * (len(gdf) % 4)
     cats = {"ZIP": "Zone d'intervention prioritaire", "ZAC": "Zone d'action complémentaire", "HZ": "Hors zonage"}
-    main = mapbuild.categorical_layer(gdf, categories=cats, label="Zonage")
-    assert len(gdf) > mapbuild.COMPACT_MIN_FEATURES
-    html = mapbuild.build_map(main, basemap=False, prefer_canvas=True).get_root().render()
+    zoning = IndicatorData("zonage_mg", "Zonage", "categorical", "commune", gdf[["code", "value"]], categories=cats)
+    main = categorical_layer(gdf, zoning)
+    assert len(gdf) > COMPACT_MIN_FEATURES
+    html = build_map(main, basemap=False, prefer_canvas=True).get_root().render()
     # Two departments, about 360 communes: well under the 150 KB budget of one department.
     assert len(html.encode()) < 150_000
     assert "cnrmapDecode" in html and "properties: {code: data.codes[i]}" in html

@@ -1,7 +1,7 @@
 """``python -m tools.bench``: how fast the map is at every scale, next to a naive folium baseline.
 
 For each case (one department, one region, France by commune, France by department) it measures, in the
-same run, the map cnrmap builds (:func:`cnrmap.carte.view.build_view` then the HTML render, as the Carte page does)
+same run, the map cnrmap builds (:func:`cnrmap.carte.compose.build_view` then the HTML render, as the Carte page does)
 and a naive ``folium.Choropleth`` of the unsimplified GeoJSON: payload sent to the browser, server-side
 build time (median of ``--repeat`` runs, caches warm), and the time headless Chromium takes to load and draw
 the page with the network cut. It also measures loading every commune boundary from the local cache and the
@@ -142,7 +142,8 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
     str
         Markdown table and notes.
     """
-    from cnrmap.carte import view
+    from cnrmap.carte import compose
+    from cnrmap.carte.state import MapState
     from cnrmap.curated import load as datasets
     from cnrmap.geo import boundaries
     from cnrmap.leaflet import assets
@@ -155,10 +156,10 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
     rows: list[tuple[str, str, Measure, Measure]] = []
     pages: list[tuple[str, str]] = []
     for label, territory, level, target in CASES:
-        state = view.MapState(territory=territory, level=level, basemap=False)
+        state = MapState(territory=territory, level=level, basemap=False)
 
-        def build(state: view.MapState = state) -> str:
-            result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+        def build(state: MapState = state) -> str:
+            result = compose.build_view(state, settings, data)
             return result.map.get_root().render()
 
         build()  # warm the caches
@@ -169,7 +170,7 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
         base = Measure(len(base_html.encode()), base_s, baseline_repeat)
         rows.append((label, target, ours, base))
         if browser:
-            result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+            result = compose.build_view(state, settings, data)
             pages.append((assets.inline_html(result.map), _inline_baseline(base_html)))
 
     if browser:
@@ -196,21 +197,22 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
 def _rerun_time(settings: Settings, data, repeat: int) -> float:
     """Median time of a Carte filter rerun on France by commune: a new theme / statuses = a new MapState.
 
-    The page caches the view per state, so a filter change runs :func:`cnrmap.carte.view.build_view` and the render
+    The page caches the view per state, so a filter change runs :func:`cnrmap.carte.compose.build_view` and the render
     again with every file-level cache warm; each run uses a state not seen before.
     """
     from cnrmap import vocab
-    from cnrmap.carte import view
+    from cnrmap.carte import compose
+    from cnrmap.carte.state import MapState
 
     themes = [None, *vocab.THEMES]
     statuses = list(vocab.STATUSES)
     states = [
-        view.MapState(territory="FR", level="commune", theme=themes[i % len(themes)], statuses=tuple(statuses[: 1 + i]))
+        MapState(territory="FR", level="commune", theme=themes[i % len(themes)], statuses=tuple(statuses[: 1 + i]))
         for i in range(repeat + 1)
     ]
 
-    def run_one(state: view.MapState) -> None:
-        result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+    def run_one(state: MapState) -> None:
+        result = compose.build_view(state, settings, data)
         result.map.get_root().render()
 
     run_one(states[0])  # warm
@@ -229,17 +231,18 @@ import json, os, time
 t0 = time.perf_counter()
 import streamlit, streamlit_folium  # noqa: F401  (the app's own libraries count in its memory)
 from cnrmap.curated import load as datasets
-from cnrmap.carte import view
+from cnrmap.carte import compose
+from cnrmap.carte.state import MapState
 from cnrmap.config import get_settings
 settings = get_settings()
 data = datasets.load_cnr_data(settings)
 def show(state):
-    result = view.build_view(state, settings, data.projects, data.proposals, data.meetings)
+    result = compose.build_view(state, settings, data)
     return len(result.map.get_root().render())
-show(view.MapState())
+show(MapState())
 first = time.perf_counter() - t0
 t1 = time.perf_counter()
-show(view.MapState(territory="FR", level="commune"))
+show(MapState(territory="FR", level="commune"))
 national = time.perf_counter() - t1
 from tools.local_server import resident_memory_mb
 rss, peak = resident_memory_mb(os.getpid())  # VmHWM, not ru_maxrss: the latter is inherited from the parent

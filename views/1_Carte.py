@@ -5,9 +5,9 @@ from streamlit_folium import st_folium
 
 from cnrmap import cached, vocab
 from cnrmap.carte import classify
-from cnrmap.carte.panel import detail_markdown
+from cnrmap.carte.panel import click_to_code, detail_markdown, territory_detail
 from cnrmap.carte.search import find_places, territory_of
-from cnrmap.carte.view import LAYERS, LEVELS, NEEDS, MapState, click_to_code, territory_detail
+from cnrmap.carte.state import LAYERS, LEVELS, NEEDS, MapState
 from cnrmap.curated.definitions import project_by_id
 from cnrmap.errors import DataError
 from cnrmap.export import data as export_data
@@ -15,6 +15,7 @@ from cnrmap.export import png as export_png
 from cnrmap.export.csv import to_csv_bytes
 from cnrmap.importer.core import import_indicator
 from cnrmap.indicators import cnr as cnr_indicators
+from cnrmap.indicators import registry
 
 PLACES_SHOWN = 30
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
@@ -113,19 +114,24 @@ with st.sidebar:
             st.caption(f"Aucun lieu ne correspond à « {query} ».")
     st.selectbox("Territoire", list(territories), format_func=territories.get, key="territory")
     st.radio("Niveau", list(LEVELS), format_func=LEVELS.get, key="level", horizontal=True)
-    catalogue = cached.indicators()
+    catalogue = cached.indicators() | {k: v.as_indicator() for k, v in imported.items()}
+    level = st.session_state.level
     choices = {
-        i.id: f"{i.label} ({i.vintage})" for i in catalogue if i.installed and st.session_state.level in i.levels
+        i.id: f"{i.label} ({i.vintage})" if i.origin != "importé" else f"{i.label} (importé)"
+        for i in catalogue.values()
+        if registry.shown_at(i, level)
     }
-    choices |= {k: f"{v.label} (importé)" for k, v in imported.items() if v.level == st.session_state.level}
-    if st.session_state.indicator not in choices:
-        st.session_state.indicator = ""
+    asked = st.session_state.indicator
+    if asked and asked not in choices:
+        # Kept as asked (the URL too): the page explains and offers alternatives instead of switching silently.
+        known = catalogue.get(asked)
+        choices[asked] = f"{known.label if known else asked} (indisponible {registry.LEVEL_WORDS[level]})"
     st.selectbox("Indicateur", ["", *choices], format_func=lambda k: choices.get(k, "Par défaut"), key="indicator")
-    missing = [i for i in catalogue if not i.installed]
+    missing = [i for i in catalogue.values() if not i.installed]
     if missing:
         with st.expander(f"{len(missing)} indicateur(s) non installé(s)"):
             st.markdown("\n".join(f"- **{i.label}** : {i.install_hint}" for i in missing))
-    overlays = {i.id: i.label for i in catalogue if i.installed and i.kind == "categorical"}
+    overlays = {i.id: i.label for i in catalogue.values() if i.installed and i.kind == "categorical"}
     if st.session_state.overlay not in overlays:
         st.session_state.overlay = ""
     st.selectbox(
@@ -191,10 +197,31 @@ if new_params != params:
     st.query_params.from_dict(new_params)
     st.session_state["carte_params"] = new_params
 
+
+def switch_to(indicator: str, level: str) -> None:
+    st.session_state.indicator, st.session_state.level = indicator, level
+
+
+problem = registry.unavailable(catalogue, state.indicator, state.level) if state.indicator else None
+if problem is not None:
+    st.title("Carte")
+    st.warning(f"{problem.message} {problem.hint}".strip())
+    for i, alternative in enumerate(problem.alternatives):
+        st.button(
+            alternative.label,
+            key=f"alternative_{i}",
+            on_click=switch_to,
+            args=(alternative.indicator, alternative.level),
+        )
+    st.stop()
+
 extra_key = cnr_indicators.fingerprint(imported)
 view = cached.or_stop(lambda: cached.view(state, extra_key, _extra=imported))
 
 st.title(f"{view.indicator.label} — {territories.get(view.state.territory, view.state.territory)}")
+filters = view.selection.filters.describe()
+if filters:
+    st.caption("Filtres : " + " ; ".join(filters))
 for message in st.session_state.get("url_warnings", []) + view.warnings:
     st.warning(message)
 for note in view.notes:
@@ -215,8 +242,10 @@ with right:
     if clicked:
         st.session_state.selected_code = clicked
     code = st.session_state.get("selected_code") or st.session_state.get("focus_commune")
-    detail = territory_detail(code, view.state.level, view, data.projects, data.proposals) if code else {}
-    st.markdown(detail_markdown(detail))
+    names = dict(zip(ref.regions["code"], ref.regions["name"], strict=True)) | dict(
+        zip(ref.departments["code"], ref.departments["name"], strict=True)
+    )
+    st.markdown(detail_markdown(territory_detail(code, view, names) if code else {}))
 
 chosen = project_by_id(data.projects, st.query_params.get("focus"))
 if chosen:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnrmap import cached, vocab
-from cnrmap.curated.definitions import filter_proposals
+from cnrmap.curated.definitions import Filters, proposition_totals, select_propositions
 from cnrmap.curated.tables import proposals_table
 
 st.set_page_config(page_title="CNR santé — Propositions", page_icon="💬", layout="wide")
@@ -35,10 +35,12 @@ with st.container(horizontal=True):
     with_groups = st.toggle("Inclure les groupes de solutions", key="groups")
 text = st.text_input("Rechercher dans le texte", key="text")
 
-levels = None if with_groups else ("proposition",)
-shown = filter_proposals(data.proposals, themes=themes, territories=chosen, text=text, levels=levels)
+levels = ("proposition", "groupe", "sujet") if with_groups else ("proposition",)
+filters = Filters(themes=tuple(themes))
+shown = select_propositions(data.proposals, filters, territories=chosen or None, text=text, levels=levels)
 table = proposals_table(shown, ref.regions, ref.departments)
-st.write(f"**{len(table)}** ligne(s).")
+totals = proposition_totals(shown[shown["level"] == "proposition"])
+st.write(f"**{len(table)}** ligne(s) : {totals.sentence()}.")
 st.dataframe(
     table,
     hide_index=True,

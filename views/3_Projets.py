@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnrmap import cached, vocab
-from cnrmap.curated.definitions import filter_projects
+from cnrmap.curated.definitions import Filters, select_projects
 from cnrmap.curated.tables import projects_table
 
 st.set_page_config(page_title="CNR santé — Projets", page_icon="📍", layout="wide")
@@ -34,7 +34,7 @@ with st.container(horizontal=True):
     )
 text = st.text_input("Rechercher dans le titre et le résumé", key="text")
 
-shown = filter_projects(data.projects, themes, statuses, departments, text)
+shown = select_projects(data.projects, Filters(tuple(themes), tuple(statuses)), departments or None, text)
 table = projects_table(shown, ref.departments)
 st.write(f"**{len(table)}** projet(s) sur {len(data.projects)}.")
 st.dataframe(

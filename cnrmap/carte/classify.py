@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from cnrmap.french import format_number
+
 METHODS: dict[str, str] = {
     "quantiles": "Quantiles",
     "equal": "Intervalles égaux",
@@ -74,11 +76,6 @@ ZONING_COLOURS: dict[str, str] = {
     "ND": "#8c8c8c",
 }
 
-# Territories with no value: light grey with a dashed outline, labelled « donnée manquante ».
-MISSING_COLOUR = "#d9d9d9"
-MISSING_OUTLINE = "#555555"
-MISSING_DASH = "4 3"
-
 # Projects by status (Okabe-Ito bluish green / reddish purple; "non renseigné" is white with a dark ring).
 STATUS_COLOURS: dict[str, str] = {
     "realise": "#009e73",
@@ -105,7 +102,7 @@ def _clean(values: Iterable[float] | pd.Series) -> np.ndarray:
     return arr[np.isfinite(arr)]
 
 
-def compute_breaks(values: Iterable[float] | pd.Series, method: str, k: int) -> list[float]:
+def compute_breaks(values: Iterable[float] | pd.Series, method: str, k: int, integer: bool = False) -> list[float]:
     """Compute class edges for a numeric series.
 
     Parameters
@@ -116,6 +113,9 @@ def compute_breaks(values: Iterable[float] | pd.Series, method: str, k: int) -> 
         One of :data:`METHODS` (``"quantiles"``, ``"equal"``, ``"jenks"``).
     k : int
         Wanted number of classes (2 to 9). Fewer classes are made when there are fewer distinct values.
+    integer : bool
+        The values are counts: inner edges are whole numbers, so that classes read « 1 », « 2–3 », « 4–6 »
+        (:func:`class_labels` with ``integer=True``) and never split a whole number.
 
     Returns
     -------
@@ -152,7 +152,19 @@ def compute_breaks(values: Iterable[float] | pd.Series, method: str, k: int) -> 
     if edges[-1] < hi:
         edges.append(hi)
     edges[-1] = max(edges[-1], hi)
-    return edges
+    return _whole(edges) if integer else edges
+
+
+def _whole(edges: list[float]) -> list[float]:
+    """Edges for counts: inner edges floored to whole numbers, empty classes dropped."""
+    lo, hi = edges[0], edges[-1]
+    out = [lo]
+    for edge in edges[1:-1]:
+        whole = float(math.floor(edge))
+        if whole >= out[-1] and whole < hi and (whole > out[-1] or (len(out) == 1 and whole == lo)):
+            out.append(whole)
+    out.append(hi)
+    return out
 
 
 _JENKS_SAMPLE = 300
@@ -257,22 +269,23 @@ def category_colours(categories: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def format_number(value: float | None, decimals: int | None = None) -> str:
-    """French number formatting: ``1 234,5`` (narrow no-break space as thousands separator)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)) or pd.isna(value):
-        return "—"
-    value = float(value)
-    if decimals is None:
-        a = abs(value)
-        decimals = 0 if a >= 100 or value.is_integer() else (1 if a >= 10 else 2)
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+def class_labels(breaks: Sequence[float], decimals: int | None = None, integer: bool = False) -> list[str]:
+    """Legend labels for the classes of ``breaks``.
 
-
-def class_labels(breaks: Sequence[float], decimals: int | None = None) -> list[str]:
-    """Legend labels for the classes of ``breaks`` (« 12,5 – 20 »)."""
+    Class ``i`` holds ``(edges[i], edges[i + 1]]`` (the first one its lower edge too). Counts
+    (``integer=True``) read as whole-number ranges that never overlap: « 0 », « 1–3 », « 4–6 ». Other values
+    read « 12,5 – 20 » with the fewest decimals that keep distinct edges distinct.
+    """
     if len(breaks) < 2:
-        return [format_number(breaks[0], decimals)] if breaks else []
+        return [format_number(breaks[0], 0 if integer else decimals)] if breaks else []
+    if integer:
+        labels = []
+        for i in range(len(breaks) - 1):
+            lo = math.ceil(breaks[i]) if i == 0 else math.floor(breaks[i]) + 1
+            hi = math.floor(breaks[i + 1])
+            lo_text, hi_text = format_number(lo, 0), format_number(hi, 0)
+            labels.append(lo_text if lo >= hi else f"{lo_text}–{hi_text}")
+        return labels
     if decimals is None:
         # The fewest decimals (up to 3) that keep distinct edges distinct.
         distinct = sorted(set(breaks))

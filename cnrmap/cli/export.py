@@ -77,7 +77,7 @@ def _print_view_messages(result) -> None:
 def _run(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
-    from cnrmap.carte.view import build_view
+    from cnrmap.carte.compose import build_view
     from cnrmap.config import get_settings
     from cnrmap.curated import load as datasets
     from cnrmap.export import data as export_data
@@ -97,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
 
             browser = stack.enter_context(launch())
         for state in states:
-            result = build_view(state, settings, data.projects, data.proposals, data.meetings)
+            result = build_view(state, settings, data)
             out = output_path(args.out, state.territory, several)
             out.parent.mkdir(parents=True, exist_ok=True)
             if fmt == "png":
@@ -113,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"Image écrite : {out} ({image.width}×{image.height}, {kb:.0f} Ko, « {image.title} »).")
                 continue
             _print_view_messages(result)
-            files = export_data.data_files(result, data.projects, data.proposals, fmt)
+            files = export_data.data_files(result, fmt)
             for name, path in data_paths(out, fmt).items():
                 path.write_bytes(files[name])
                 print(f"Données écrites : {path} ({name}).")

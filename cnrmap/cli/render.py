@@ -28,7 +28,7 @@ def _indicator_help() -> str:
 
 
 def state_from_args(args: argparse.Namespace, territory: str | None = None):
-    """The :class:`cnrmap.carte.view.MapState` of ``cnrmap render``'s options.
+    """The :class:`cnrmap.carte.state.MapState` of ``cnrmap render``'s options.
 
     Parameters
     ----------
@@ -42,7 +42,7 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
     DataError
         If an option value is invalid (French message quoting it).
     """
-    from cnrmap.carte.view import MapState, parse_territory
+    from cnrmap.carte.state import MapState, parse_territory
 
     try:
         return MapState(
@@ -54,7 +54,7 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
             palette=args.palette,
             overlay=args.overlay,
             theme=args.theme,
-            statuses=tuple(args.status) if args.status else tuple(vocab.STATUSES),
+            statuses=tuple(args.status or ()),
             fixed_breaks=not args.local_breaks,
             basemap=args.basemap,
             need=args.need,
@@ -65,7 +65,7 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cnrmap.carte.view import build_view
+    from cnrmap.carte.compose import build_view
     from cnrmap.config import get_settings
     from cnrmap.curated import load as datasets
     from cnrmap.leaflet.assets import inline_html
@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     state = state_from_args(args)
     settings = get_settings()
     data = datasets.load_cnr_data(settings)
-    result = build_view(state, settings, data.projects, data.proposals, data.meetings)
+    result = build_view(state, settings, data)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(inline_html(result.map), encoding="utf-8")

@@ -1,6 +1,6 @@
 """Data behind a view, for spreadsheets and GIS: the territories shown, and the projects and proposals kept.
 
-Pure functions over a :class:`cnrmap.carte.view.ViewResult` and the curated frames (no file access). Column names
+Pure functions over a :class:`cnrmap.carte.compose.ViewResult` (no file access). Column names
 are French (the files go to ARS/CPTS staff); codes stay text (``"01"``, ``"2A"``) so that a spreadsheet
 does not drop their leading zero on reading back with ``dtype=str``.
 
@@ -21,7 +21,6 @@ import pandas as pd
 import shapely
 
 from cnrmap import vocab
-from cnrmap.curated import definitions as aggregate
 from cnrmap.export.csv import Variant, to_csv_bytes
 from cnrmap.geo.codes import department_of_commune
 
@@ -202,17 +201,14 @@ def shown_departments(view: Any) -> list[str]:
     return sorted(set(codes))
 
 
-def view_projects(view: Any, projects: pd.DataFrame) -> pd.DataFrame:
-    """The projects of the view's territory kept by its theme and status filters (those drawn on the map)."""
-    state = view.state
-    themes = [state.theme] if state.theme else None
-    kept = aggregate.filter_projects(projects, themes=themes, departments=shown_departments(view))
-    return kept[kept["status"].isin(state.statuses)]
+def view_projects(view: Any) -> pd.DataFrame:
+    """The projects the view keeps (its selection: territory, theme and status filters), those drawn on the map."""
+    return view.selection.projects
 
 
-def projects_frame(view: Any, projects: pd.DataFrame) -> pd.DataFrame:
+def projects_frame(view: Any) -> pd.DataFrame:
     """:func:`view_projects` with French labels and column names (``id``, ``departement``, ``titre`` …)."""
-    kept = view_projects(view, projects).copy()
+    kept = view_projects(view).copy()
     kept["theme_label"] = kept["theme"].map(lambda t: vocab.THEME_SHORT.get(t, t))
     kept["status_label"] = kept["status"].map(lambda s: vocab.STATUSES.get(s, s))
     kept["location_precision"] = kept["location_precision"].map(lambda p: vocab.LOCATION_PRECISIONS.get(p, p))
@@ -220,14 +216,14 @@ def projects_frame(view: Any, projects: pd.DataFrame) -> pd.DataFrame:
     return kept[columns].rename(columns=PROJECT_COLUMNS).sort_values("id").reset_index(drop=True)
 
 
-def projects_csv(view: Any, projects: pd.DataFrame, variant: Variant = "utf8-bom") -> bytes:
+def projects_csv(view: Any, variant: Variant = "utf8-bom") -> bytes:
     """:func:`projects_frame` as CSV bytes."""
-    return to_csv_bytes(projects_frame(view, projects), variant)
+    return to_csv_bytes(projects_frame(view), variant)
 
 
-def projects_geojson(view: Any, projects: pd.DataFrame) -> bytes:
+def projects_geojson(view: Any) -> bytes:
     """The projects of :func:`projects_frame` that have coordinates, as GeoJSON points."""
-    frame = projects_frame(view, projects).dropna(subset=["latitude", "longitude"])
+    frame = projects_frame(view).dropna(subset=["latitude", "longitude"])
     features = [
         {
             "type": "Feature",
@@ -240,49 +236,32 @@ def projects_geojson(view: Any, projects: pd.DataFrame) -> bytes:
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def view_proposals(view: Any, proposals: pd.DataFrame) -> pd.DataFrame:
-    """Proposals formulated for the view's departments or their regions, of its theme (propositions only)."""
-    state = view.state
-    themes = [state.theme] if state.theme else None
-    rows = aggregate.filter_proposals(proposals, themes=themes)
-    if state.scope == "FR":
-        return rows
-    departments = shown_departments(view)
-    regions = sorted(set(view.table["region_code"].dropna().astype(str)))
-    mine = ((rows["scope_level"] == "departement") & rows["territory_code"].isin(departments)) | (
-        (rows["scope_level"] == "region") & rows["region_code"].isin(regions)
-    )
-    return rows[mine]
+def view_proposals(view: Any) -> pd.DataFrame:
+    """The propositions of the view's selection: formulated for its departments or regions, of its themes."""
+    return view.selection.propositions
 
 
-def proposals_frame(view: Any, proposals: pd.DataFrame) -> pd.DataFrame:
+def proposals_frame(view: Any) -> pd.DataFrame:
     """:func:`view_proposals` with French labels and column names."""
-    kept = view_proposals(view, proposals).copy()
+    kept = view_proposals(view).copy()
     kept["theme_label"] = kept["theme"].map(lambda t: vocab.THEME_SHORT.get(t, t))
     kept["scope_level"] = kept["scope_level"].map(lambda s: vocab.SCOPE_LEVELS.get(s, s))
     columns = [c for c in PROPOSAL_COLUMNS if c in kept.columns]
     return kept[columns].rename(columns=PROPOSAL_COLUMNS).reset_index(drop=True)
 
 
-def proposals_csv(view: Any, proposals: pd.DataFrame, variant: Variant = "utf8-bom") -> bytes:
+def proposals_csv(view: Any, variant: Variant = "utf8-bom") -> bytes:
     """:func:`proposals_frame` as CSV bytes."""
-    return to_csv_bytes(proposals_frame(view, proposals), variant)
+    return to_csv_bytes(proposals_frame(view), variant)
 
 
-def data_files(
-    view: Any,
-    projects: pd.DataFrame,
-    proposals: pd.DataFrame,
-    fmt: str = "csv",
-) -> dict[str, bytes]:
+def data_files(view: Any, fmt: str = "csv") -> dict[str, bytes]:
     """Every data file of a view in one format, by file suffix.
 
     Parameters
     ----------
     view : ViewResult
-        The view.
-    projects, proposals : DataFrame
-        The curated datasets.
+        The view (its table, and its selection of projects and propositions).
     fmt : str
         A key of :data:`FORMATS`.
 
@@ -290,7 +269,7 @@ def data_files(
     -------
     dict of str to bytes
         ``{"territoires": …, "projets": …, "propositions": …}`` (CSV) or ``{"territoires": …, "projets": …}``
-        (GeoJSON: proposals have no geometry).
+        (GeoJSON: propositions have no geometry).
 
     Raises
     ------
@@ -298,12 +277,12 @@ def data_files(
         If ``fmt`` is unknown (quoted).
     """
     if fmt == "geojson":
-        return {"territoires": territories_geojson(view), "projets": projects_geojson(view, projects)}
+        return {"territoires": territories_geojson(view), "projets": projects_geojson(view)}
     if fmt not in CSV_VARIANTS:
         raise ValueError(f"format inconnu {fmt!r} (attendu : {', '.join(FORMATS)})")
     variant = CSV_VARIANTS[fmt]
     return {
         "territoires": territories_csv(view, variant),
-        "projets": projects_csv(view, projects, variant),
-        "propositions": proposals_csv(view, proposals, variant),
+        "projets": projects_csv(view, variant),
+        "propositions": proposals_csv(view, variant),
     }

@@ -31,9 +31,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from cnrmap import vocab
 from cnrmap.config import Settings
 from cnrmap.errors import DataError
+from cnrmap.french import format_date
 
 PRESETS: dict[str, tuple[int, int]] = {"16:9": (1920, 1080), "a4": (3508, 2480)}
 PRESET_ALIASES: dict[str, str] = {"slide": "16:9", "1920x1080": "16:9", "a4-paysage": "a4", "a4-300": "a4"}
@@ -166,18 +166,9 @@ def default_title(view: Any, territory: str | None = None) -> str:
 
 
 def filters_line(view: Any) -> str:
-    """One French line on what filters the map: projects' theme and statuses, cross-reading, overlay."""
+    """One French line on what filters the map: themes and statuses, overlay, cross-reading."""
     state = view.state
-    parts: list[str] = []
-    if "projets" in state.layers:
-        what = "Projets"
-        if state.theme:
-            what += f" du thème « {vocab.THEME_SHORT.get(state.theme, state.theme)} »"
-        if set(state.statuses) != set(vocab.STATUSES):
-            statuses = ", ".join(vocab.STATUSES[s].lower() for s in state.statuses) or "aucun statut"
-            what += f" ({statuses})"
-        if state.theme or set(state.statuses) != set(vocab.STATUSES):
-            parts.append(what)
+    parts: list[str] = list(view.selection.filters.describe())
     if view.overlay is not None:
         parts.append(f"En contours : {view.overlay.label}")
     if state.need is not None:
@@ -211,8 +202,8 @@ def source_lines(view: Any) -> list[str]:
 
 
 def production_line(date: dt.date | None = None) -> str:
-    """« Carte produite le 23/11/2026 avec cnrmap »."""
-    return f"Carte produite le {(date or dt.date.today()):%d/%m/%Y} avec cnrmap"
+    """« Carte produite le 23 novembre 2026 avec cnrmap »."""
+    return f"Carte produite le {format_date(date or dt.date.today())} avec cnrmap"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -282,7 +273,7 @@ def layout_html(
     title, subtitle : str
         Plain text (escaped here).
     legends : list of str
-        HTML of each legend box (:func:`cnrmap.leaflet.mapbuild.legend_html`, already escaped).
+        HTML of each legend box (:func:`cnrmap.leaflet.legend.legend_html`, already escaped).
     sources : list of str
         Plain-text footer lines.
     made : str
@@ -328,14 +319,14 @@ def layout_html(
 
 def view_layout_html(view: Any, title: str, date: dt.date | None = None) -> str:
     """The print layout of a view (its map, legends, filters and sources)."""
-    from cnrmap.leaflet import mapbuild
     from cnrmap.leaflet.assets import inline_html
+    from cnrmap.leaflet.legend import legend_html
 
     return layout_html(
         inline_html(view.map),
         title=title,
         subtitle=filters_line(view),
-        legends=[mapbuild.legend_html(spec) for spec in view.legends],
+        legends=[legend_html(spec) for spec in view.legends],
         sources=source_lines(view),
         made=production_line(date),
     )
@@ -548,7 +539,7 @@ def render_png(
     Parameters
     ----------
     view : ViewResult
-        From :func:`cnrmap.carte.view.build_view` (the map the user sees, as configured).
+        From :func:`cnrmap.carte.compose.build_view` (the map the user sees, as configured).
     size : ImageSize or str
         ``"16:9"`` (1920×1080), ``"a4"`` (3508×2480) or ``"LARGEURxHAUTEUR"`` (:func:`parse_size`).
     title : str, optional

@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from cnrmap.geo import commune_cache
+from cnrmap.geo import commune_cache, simplify
 from cnrmap.sources.catalog import get_source, is_installed
 from cnrmap.geo.codes import Cog, normalize_commune_code, normalize_department_code
 from cnrmap.config import Settings
@@ -200,11 +200,10 @@ def load_department_scale(settings: Settings, layer: BoundaryLayer, scale: str) 
     GeoSeries
         Index: department code; EPSG:4326.
     """
-    from cnrmap.leaflet import mapbuild
     from cnrmap.geo import topology
 
     geoms = layer.gdf.geometry.to_numpy()
-    key = topology.fingerprint(geoms, scale, mapbuild.SCALES[scale])
+    key = topology.fingerprint(geoms, scale, simplify.SCALES[scale])
     path = settings.boundary_cache / DEPARTMENT_SCALES_FOLDER / f"{scale}-{key[:20]}.parquet"
     try:
         cached = gpd.read_parquet(path)
@@ -213,7 +212,7 @@ def load_department_scale(settings: Settings, layer: BoundaryLayer, scale: str) 
     except (OSError, ValueError, KeyError):
         pass  # absent or unreadable: simplified again below
     simplified = gpd.GeoSeries(
-        mapbuild.simplify_geometries(geoms, scale), index=pd.Index(layer.gdf["code"], name="code"), crs=CRS
+        simplify.simplify_geometries(geoms, scale), index=pd.Index(layer.gdf["code"], name="code"), crs=CRS
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -347,12 +346,12 @@ def load_communes(settings: Settings, departments: Sequence[str]) -> BoundaryLay
     installed = installed_commune_departments(settings)
     if set(wanted) == set(installed):
         # Every installed department is here: write the national cache, so that the next load reads one file.
-        sources, cog_path = _commune_sources(settings, installed)
+        sources, cog_path = commune_sources(settings, installed)
         commune_cache.write(settings, gdf, parts, commune_cache.source_signature(sources, cog_path))
     return _commune_layer(gdf, report, len(wanted))
 
 
-def _commune_sources(settings: Settings, departments: Sequence[str]) -> tuple[dict[str, Path], Path]:
+def commune_sources(settings: Settings, departments: Sequence[str]) -> tuple[dict[str, Path], Path]:
     source = get_source("communes")
     sources = {d: source.local_path(settings, source.file_for_department(d)) for d in departments}
     cog = get_source("cog")
@@ -361,7 +360,7 @@ def _commune_sources(settings: Settings, departments: Sequence[str]) -> tuple[di
 
 def _from_national_cache(settings: Settings, wanted: Sequence[str], scale: str | None = None) -> BoundaryLayer | None:
     """Communes of ``wanted`` from the national cache when it is fresh and covers them, else ``None``."""
-    sources, cog_path = _commune_sources(settings, installed_commune_departments(settings))
+    sources, cog_path = commune_sources(settings, installed_commune_departments(settings))
     if not set(wanted) <= set(sources) or not cog_path.is_file():
         return None
     manifest = commune_cache.read_manifest(settings, sources, cog_path)
@@ -381,7 +380,7 @@ def load_communes_for_scale(settings: Settings, departments: Sequence[str], scal
     departments:
         Department codes.
     scale:
-        A key of :data:`cnrmap.leaflet.mapbuild.SCALES`.
+        A key of :data:`cnrmap.leaflet.simplify.SCALES`.
 
     Returns
     -------

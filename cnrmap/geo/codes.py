@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 OVERSEAS_DEPARTMENTS: tuple[str, ...] = ("971", "972", "973", "974", "976")
 METROPOLITAN_DEPARTMENTS: tuple[str, ...] = tuple(
     [f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"] + [f"{n:02d}" for n in range(21, 96)]
@@ -72,6 +74,16 @@ def department_of_commune(code: object) -> str:
     """Department code of a commune code (three characters overseas: ``97411`` → ``"974"``)."""
     text = normalize_commune_code(code)
     return text[:3] if text.startswith("97") else text[:2]
+
+
+def departments_of(codes: pd.Series) -> pd.Series:
+    """:func:`department_of_commune` of a column, vectorised for canonical codes (``33063``, ``2A004``, ``97411``)."""
+    codes = codes.astype(str)
+    canonical = codes.str.fullmatch(r"(?:\d{2}|2[AB])\d{3}") & ~codes.str.startswith("00")
+    out = codes.str[:2].where(~codes.str.startswith("97"), codes.str[:3])
+    if not canonical.all():
+        out[~canonical] = codes[~canonical].map(department_of_commune)
+    return out
 
 
 def parse_department_list(text: str) -> list[str]:

@@ -4,7 +4,7 @@
 caches the result per department; reading 101 such files and their reports takes seconds. Once all the
 installed departments have been reconciled, :func:`build` writes them as one file (sorted by department,
 so that a department is a cheap filtered read) and simplifies the whole national coverage once per scale of
-:data:`cnrmap.leaflet.mapbuild.SCALES` with ``shapely.coverage_simplify`` (borders between departments stay shared).
+:data:`cnrmap.leaflet.simplify.SCALES` with ``shapely.coverage_simplify`` (borders between departments stay shared).
 A manifest records the size and date of every source file and the per-department join reports; any change
 makes the cache stale and it is ignored (then rebuilt by the next national load).
 """
@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from cnrmap.config import Settings
+from cnrmap.geo import simplify
 from cnrmap.geo.reconcile import JoinReport
 
 FOLDER = "communes-cog2026"
@@ -94,7 +95,6 @@ def write(
     signature : dict
         :func:`source_signature` of the files ``gdf`` was made from.
     """
-    from cnrmap.leaflet import mapbuild
     from cnrmap.geo import topology
 
     target = folder(settings)
@@ -102,10 +102,10 @@ def write(
     (target / MANIFEST).unlink(missing_ok=True)
     gdf = gdf.sort_values(["department_code", "code"], kind="stable").reset_index(drop=True)
     _write_parquet(gdf, path_for(settings))
-    for scale in mapbuild.SCALES:
+    for scale in simplify.SCALES:
         simplified = gdf[["code", "name", "department_code"]].copy()
         simplified = gpd.GeoDataFrame(
-            simplified, geometry=mapbuild.simplify_geometries(gdf.geometry.to_numpy(), scale), crs=gdf.crs
+            simplified, geometry=simplify.simplify_geometries(gdf.geometry.to_numpy(), scale), crs=gdf.crs
         )
         _write_parquet(simplified, path_for(settings, scale))
         if scale in ENCODED_SCALES:

@@ -3,7 +3,7 @@
 A choropleth of every commune of France is mostly borders shared by two communes. Sending each polygon as
 GeoJSON repeats every shared border twice, with 15-odd characters per coordinate. Here, as in TopoJSON, each
 border ("arc") is sent once and polygons refer to arcs by index; coordinates are integers on the grid the
-geometries were rounded to (:data:`cnrmap.leaflet.mapbuild.SCALES`), delta coded, and written as variable-length
+geometries were rounded to (:data:`cnrmap.geo.simplify.SCALES`), delta coded, and written as variable-length
 integers in a 64-character alphabet (about 3 characters per point instead of 30).
 
 :func:`encode_coverage` does the encoding (vectorised with numpy); :data:`DECODER_JS` turns it back into

@@ -168,3 +168,9 @@ def is_installed(settings: Settings, source: Source, departments: list[str] | No
     if source.per_department and departments is not None:
         files = tuple(f for f in files if f.department in set(departments))
     return bool(files) and all(source.local_path(settings, f).is_file() for f in files)
+
+
+def local_file(settings: Settings, source_id: str, index: int = 0) -> Path:
+    """Where the ``index``-th file of source ``source_id`` is (or would be) in the local cache."""
+    source = get_source(source_id)
+    return source.local_path(settings, source.files[index])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pandas as pd
@@ -21,6 +22,35 @@ SEED_DOCUMENTS: tuple[tuple[str, str, str], ...] = (
     ("003_69b1a6520f933c0b.txt", "ARS Nouvelle-Aquitaine", "Synthèse des 47 ateliers territoriaux du CNR santé"),
     ("004_f8df66b376ad1324.txt", "CNR santé Hérault", "Synthèse de restitution (réunion du 24 novembre 2022)"),
 )
+
+
+# Short titles for citations in popups, panels and exports (the document first, its file and lines after).
+SHORT_TITLES: dict[str, str] = {
+    "000_94171454de998992.txt": "Brochure ARS PACA « Innover pour notre santé », 2023",
+    "001_b025d499e17d2ded.txt": "Dossier de presse ARS PACA — Bouches-du-Rhône, 2023",
+    "002_2c4c869459a1ff39.txt": "Dossier de presse ARS PACA — Var, novembre 2023",
+    "003_69b1a6520f933c0b.txt": "Synthèse des ateliers CNR santé — ARS Nouvelle-Aquitaine, 2022",
+    "004_f8df66b376ad1324.txt": "Synthèse de restitution CNR santé — Hérault, novembre 2022",
+}
+_REFERENCE = re.compile(r"^(?P<file>\d{3}_[0-9a-f]{16}\.txt):(?P<lines>\d+(?:-\d+)?)$")
+
+
+def cite(source: str) -> str:
+    """A row's ``source`` (``000_….txt:556-576; 000_….txt:12``) in words: the document's title first, then the
+    lines and the file as a secondary reference. References to the same document are grouped; text that is not
+    a seed reference is returned as it is."""
+    groups: dict[str, list[str]] = {}
+    others: list[str] = []
+    for part in (p.strip() for p in str(source or "").split(";")):
+        if not part:
+            continue
+        m = _REFERENCE.match(part)
+        if m and m["file"] in SHORT_TITLES:
+            groups.setdefault(m["file"], []).append(m["lines"])
+        else:
+            others.append(part)
+    cited = [f"{SHORT_TITLES[file]} (l. {', '.join(lines)} ; fichier {file})" for file, lines in groups.items()]
+    return " ; ".join(cited + others)
 
 
 def documents_table() -> pd.DataFrame:

@@ -1,0 +1,71 @@
+"""What a view covers: its departments, and the CNR rows its filters keep — computed once per request.
+
+Second step of the pipeline (state → **selection** → values → layers → map). The map's points, the
+CNR-derived choropleths, the panel and the exports all read the same :class:`Selection`, built with the
+definitions of :mod:`cnrmap.curated.definitions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cnrmap.carte.state import MapState
+from cnrmap.curated.definitions import Filters, select_meetings, select_projects, select_propositions
+from cnrmap.curated.load import CnrData
+from cnrmap.errors import DataError
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The departments and regions a view covers, and the projects, meetings and propositions it keeps."""
+
+    departments: tuple[str, ...]
+    regions: tuple[str, ...]
+    filters: Filters
+    projects: pd.DataFrame
+    meetings: pd.DataFrame
+    propositions: pd.DataFrame
+
+
+def shown_departments(state: MapState, departments: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``departments`` (``code``, ``region_code``…) covered by the state's territory.
+
+    Raises
+    ------
+    DataError
+        If the region or department is unknown (the code is quoted).
+    """
+    if state.scope == "FR":
+        return departments
+    code = state.territory_code
+    column = "region_code" if state.scope == "region" else "code"
+    shown = departments[departments[column] == code]
+    if shown.empty:
+        what = "Région inconnue" if state.scope == "region" else "Département inconnu"
+        raise DataError(f"{what} : {code!r}.", hint="Choisir un territoire dans la liste.")
+    return shown
+
+
+def select(state: MapState, data: CnrData, departments: pd.DataFrame) -> Selection:
+    """The :class:`Selection` of ``state`` over the curated ``data``; ``departments``: code, region_code."""
+    shown = shown_departments(state, departments)
+    codes = tuple(shown["code"])
+    regions = tuple(sorted(set(shown["region_code"])))
+    filters = state.filters
+    within = None if state.scope == "FR" else codes
+    propositions = select_propositions(data.proposals, filters)
+    if within is not None:
+        mine = ((propositions["scope_level"] == "departement") & propositions["territory_code"].isin(codes)) | (
+            (propositions["scope_level"] == "region") & propositions["region_code"].isin(regions)
+        )
+        propositions = propositions[mine]
+    return Selection(
+        departments=codes,
+        regions=regions,
+        filters=filters,
+        projects=select_projects(data.projects, filters, within),
+        meetings=select_meetings(data.meetings, within),
+        propositions=propositions,
+    )

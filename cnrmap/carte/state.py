@@ -1,0 +1,269 @@
+"""The map's state: everything that decides what the Carte shows, and its URL query parameters.
+
+One adapter for every entry point: the Carte page reads and writes the URL with
+:meth:`MapState.from_query_params` / :meth:`MapState.to_query_params`; ``cnrmap render``, ``export`` and
+``deck`` build the same state from their options (:mod:`cnrmap.cli.options`). Parameter names and values
+of existing links keep working.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from cnrmap import vocab
+from cnrmap.carte import classify
+from cnrmap.curated.definitions import Filters
+
+LEVELS: dict[str, str] = {"departement": "Départements", "commune": "Communes"}
+LAYERS: dict[str, str] = {
+    "projets": "Projets du CNR santé",
+    "reunions": "Réunions du CNR santé",
+    "limites": "Limites administratives",
+}
+NEEDS: dict[str, str] = {
+    "zip_sans_projet": "Communes en ZIP sans projet",
+    "seuil_sans_projet": "Territoires sous le seuil sans projet",
+    "projet_hors_besoin": "Projets hors des territoires en besoin",
+}
+NEED_ZONES = ("ZIP", "ZAC")
+TERRITORY_RE = re.compile(r"^(FR|region:\d{2}|departement:(?:\d{2}|2A|2B|97[1-6]))$")
+INDICATOR_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+# Beyond this many communes the map gets heavy in the browser: said in the notes.
+HEAVY_FEATURES = 2500
+
+_TRUE = {"1", "true", "oui", "yes", "on"}
+_FALSE = {"0", "false", "non", "no", "off"}
+
+
+@dataclass(frozen=True)
+class MapState:
+    """Everything that decides what the map shows.
+
+    Attributes
+    ----------
+    territory : str
+        ``"FR"``, ``"region:93"`` or ``"departement:13"``.
+    level : str
+        ``"departement"`` or ``"commune"``.
+    indicator : str or None
+        Indicator id; ``None`` = default for the level (GP density by department, GP zoning by commune).
+    method, classes, palette : str, int, str
+        Classification (keys of :data:`cnrmap.carte.classify.METHODS` / :data:`cnrmap.carte.classify.PALETTES`).
+    overlay : str or None
+        Indicator drawn as coloured outlines over the main one (e.g. GP zoning over density).
+    theme : str or None
+        Only the projects of this theme (key of :data:`cnrmap.vocab.THEMES`).
+    statuses : tuple of str
+        Project statuses shown (keys of :data:`cnrmap.vocab.STATUSES`); empty = all, like every filter
+        (:class:`cnrmap.curated.definitions.Filters`). Selecting every status is stored as empty.
+    layers : tuple of str
+        Layers shown among :data:`LAYERS`.
+    fixed_breaks : bool
+        Classes computed over all of France at that level, so that two maps are comparable.
+    basemap : bool
+        Light tile basemap; ``False`` = "sans fond de carte" (limits are still drawn).
+    need : str or None
+        Cross-reading filter, a key of :data:`NEEDS`.
+    threshold : float or None
+        Threshold of the ``seuil_sans_projet`` / ``projet_hors_besoin`` filters (default: France value).
+    """
+
+    territory: str = "FR"
+    level: str = "departement"
+    indicator: str | None = None
+    method: str = "quantiles"
+    classes: int = 5
+    palette: str = classify.DEFAULT_PALETTE
+    overlay: str | None = None
+    theme: str | None = None
+    statuses: tuple[str, ...] = ()
+    layers: tuple[str, ...] = tuple(LAYERS)
+    fixed_breaks: bool = True
+    basemap: bool = True
+    need: str | None = None
+    threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in (
+            ("territory", self.territory),
+            ("level", self.level),
+            ("indicator", self.indicator),
+            ("method", self.method),
+            ("classes", self.classes),
+            ("palette", self.palette),
+            ("overlay", self.overlay),
+            ("theme", self.theme),
+            ("statuses", self.statuses),
+            ("layers", self.layers),
+            ("need", self.need),
+            ("threshold", self.threshold),
+        ):
+            problem = _check(name, value)
+            if problem:
+                raise ValueError(problem)
+        object.__setattr__(self, "statuses", self.filters.statuses)
+
+    @property
+    def filters(self) -> Filters:
+        """The theme and status filters of this state (the one meaning of "empty = all")."""
+        return Filters(themes=(self.theme,) if self.theme else (), statuses=self.statuses)
+
+    @property
+    def scope(self) -> str:
+        """``FR``, ``region`` or ``departement``."""
+        return self.territory.split(":", 1)[0]
+
+    @property
+    def territory_code(self) -> str | None:
+        """Code of the region or department, ``None`` for France."""
+        return self.territory.split(":", 1)[1] if ":" in self.territory else None
+
+    def to_query_params(self) -> dict[str, str]:
+        """URL query parameters (strings) of the values that differ from the defaults, plus territory and level."""
+        default = MapState()
+        out: dict[str, str] = {"territory": self.territory, "level": self.level}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in out or value == getattr(default, f.name):
+                continue
+            out[f.name] = _encode(value)
+        return out
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, Any]) -> tuple[MapState, list[str]]:
+        """Read a state from query parameters; bad values fall back to the default, with a French warning.
+
+        Parameters
+        ----------
+        params : mapping
+            ``st.query_params`` (or any mapping of str to str or list of str). Unknown keys are ignored.
+
+        Returns
+        -------
+        (MapState, list of str)
+            The state and the warnings (one per rejected value).
+        """
+        values: dict[str, Any] = {}
+        warnings: list[str] = []
+        known = {f.name: f for f in fields(cls)}
+        for key, raw in params.items():
+            if key not in known:
+                continue
+            if isinstance(raw, list | tuple):
+                if not raw:
+                    continue
+                raw = raw[-1]
+            try:
+                value = _decode(key, str(raw))
+            except ValueError:
+                warnings.append(f"Paramètre « {key} » ignoré : valeur {str(raw)!r} invalide.")
+                continue
+            problem = _check(key, value)
+            if problem:
+                warnings.append(f"Paramètre « {key} » ignoré : {problem}.")
+                continue
+            values[key] = value
+        return cls(**values), warnings
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, tuple):
+        return ",".join(value) if value else "aucun"
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _decode(key: str, raw: str) -> Any:
+    raw = raw.strip()
+    if key in ("fixed_breaks", "basemap"):
+        low = raw.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(raw)
+    if key == "classes":
+        return int(raw)
+    if key == "threshold":
+        if not raw:
+            return None
+        number = float(raw.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        if not math.isfinite(number):
+            raise ValueError(raw)
+        return number
+    if key in ("statuses", "layers"):
+        if raw in ("", "aucun"):
+            return ()
+        return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if key in ("indicator", "overlay", "theme", "need"):
+        return raw or None
+    if key == "territory":
+        return parse_territory(raw)
+    return raw
+
+
+def parse_territory(raw: str) -> str:
+    """Normalise ``fr``, ``Region:93``, ``departement:2a``, ``departement:4`` → ``FR``, ``region:93``, …
+
+    Raises
+    ------
+    ValueError
+        If the text is not a territory (the value is quoted).
+    """
+    text = str(raw).strip()
+    if text.upper() == "FR":
+        return "FR"
+    scope, _, code = text.partition(":")
+    scope, code = scope.strip().lower(), code.strip().upper()
+    if scope in ("departement", "département") and code.isdigit() and len(code) == 1:
+        code = "0" + code
+    result = f"{'departement' if scope.startswith('d') else scope}:{code}"
+    if not TERRITORY_RE.match(result):
+        raise ValueError(f"territoire invalide : {raw!r} (attendu : FR, region:CODE ou departement:CODE)")
+    return result
+
+
+def _check(name: str, value: Any) -> str | None:
+    """French description of what is wrong with a state value, or ``None``."""
+    ok = True
+    if name == "territory":
+        ok = isinstance(value, str) and bool(TERRITORY_RE.match(value))
+        expected = "FR, region:CODE ou departement:CODE"
+    elif name == "level":
+        ok, expected = value in LEVELS, " ou ".join(LEVELS)
+    elif name in ("indicator", "overlay"):
+        ok = value is None or (isinstance(value, str) and bool(INDICATOR_RE.match(value)))
+        expected = "un identifiant d'indicateur"
+    elif name == "method":
+        ok, expected = value in classify.METHODS, ", ".join(classify.METHODS)
+    elif name == "classes":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        ok = ok and classify.MIN_CLASSES <= value <= classify.MAX_CLASSES
+        expected = f"{classify.MIN_CLASSES} à {classify.MAX_CLASSES}"
+    elif name == "palette":
+        ok, expected = value in classify.PALETTES, ", ".join(classify.PALETTES)
+    elif name == "theme":
+        ok, expected = value is None or value in vocab.THEMES, ", ".join(vocab.THEMES)
+    elif name == "statuses":
+        ok = isinstance(value, tuple) and all(v in vocab.STATUSES for v in value)
+        expected = ", ".join(vocab.STATUSES)
+    elif name == "layers":
+        ok = isinstance(value, tuple) and all(v in LAYERS for v in value)
+        expected = ", ".join(LAYERS)
+    elif name == "need":
+        ok, expected = value is None or value in NEEDS, ", ".join(NEEDS)
+    elif name == "threshold":
+        ok = value is None or (isinstance(value, int | float) and math.isfinite(value))
+        expected = "un nombre"
+    else:
+        return None
+    return None if ok else f"valeur {value!r} invalide (attendu : {expected})"

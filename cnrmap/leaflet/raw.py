@@ -1,0 +1,44 @@
+"""The one place that relies on folium/branca internals: render large elements without Jinja compilation.
+
+branca compiles every element's text as a Jinja template: for a map script of megabytes that is most of the
+render time, and data that looks like Jinja (``{{``) would be evaluated. ``tests/test_leaflet_raw.py`` fails
+loudly if an installed folium/branca changes what this module relies on.
+"""
+
+from __future__ import annotations
+
+import folium
+from branca.element import Element, MacroElement
+
+
+class RawElement(Element):
+    """Text put in the page as is.
+
+    branca's ``Element(text)`` compiles ``text`` as a Jinja template: for a map script of megabytes that is
+    most of the render time, and data that looks like Jinja (``{{``) would be evaluated.
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class RawMacro(MacroElement):
+    """``MacroElement.render`` without the template compilation of the rendered header, html and script."""
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        module = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                target.add_child(RawElement(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class RawGeoJson(folium.GeoJson, RawMacro):
+    """``folium.GeoJson`` rendered through :class:`RawMacro` (its data can be large)."""
