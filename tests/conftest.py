@@ -3,7 +3,7 @@
 The mirror of the official sources is ``$CNRMAP_MIRROR`` or ``../shared``. Tests that read it (they use the
 ``mirror_dir`` or ``mirror_settings`` fixture, directly or through another fixture) get the ``mirror`` marker
 automatically and are skipped with one short reason when it is absent, so a fresh clone with nothing beside it
-passes. With
+passes; the same logic is covered on a tiny synthetic mirror (``tests/synthetic.py``). With
 ``CNRMAP_REQUIRE_MIRROR=1`` (set by ``.ci/run``) a missing mirror fails those tests instead, and a run that
 skipped any test exits with 1.
 """
@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from synthetic import Served, SyntheticMirror, build_mirror, serve_folder
 
 from cnrmap.config import PROJECT_ROOT, Settings, get_settings
+from cnrmap.sources.catalog import Source
 
 MIRROR_FIXTURES = frozenset({"mirror_dir", "mirror_settings"})
 MIRROR_ABSENT = "miroir des sources absent (CNRMAP_MIRROR ou ../shared)"
@@ -104,3 +107,28 @@ def empty_settings(tmp_path: Path) -> Settings:
 def mirror_settings(tmp_path: Path, mirror_dir: Path) -> Settings:
     """Settings with an empty cache and the folder mirror."""
     return get_settings(cache_dir=tmp_path / "cache", mirror=str(mirror_dir))
+
+
+@pytest.fixture(scope="session")
+def synthetic_mirror(tmp_path_factory: pytest.TempPathFactory) -> SyntheticMirror:
+    """A tiny mirror laid out like ``../shared`` and its catalog, built once (tests must not change it)."""
+    return build_mirror(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture()
+def synthetic_catalog(synthetic_mirror: SyntheticMirror) -> list[Source]:
+    """The catalog of the synthetic mirror (same paths as ``sources.toml``, hashes of the synthetic files)."""
+    return synthetic_mirror.catalog()
+
+
+@pytest.fixture()
+def synthetic_settings(tmp_path: Path, synthetic_mirror: SyntheticMirror) -> Settings:
+    """Settings with an empty cache and the synthetic folder mirror."""
+    return get_settings(cache_dir=tmp_path / "cache", mirror=str(synthetic_mirror.root))
+
+
+@pytest.fixture(scope="module")
+def synthetic_http(synthetic_mirror: SyntheticMirror) -> Iterator[Served]:
+    """The synthetic mirror served over HTTP on 127.0.0.1 (``.url``; ``.requests`` lists what was asked)."""
+    with serve_folder(synthetic_mirror.root) as served:
+        yield served
