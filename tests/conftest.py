@@ -84,7 +84,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if _mirror_required() and _skipped:
         terminalreporter.write_line(
             f"{REQUIRE_MIRROR}=1 : {len(_skipped)} test(s) ignoré(s) alors qu'aucun ne doit l'être ici "
-            "(voir les raisons ci-dessus) : échec.",
+            ": échec (raisons : lignes SKIPPED ci-dessous).",
             red=True,
         )
 
