@@ -1,26 +1,99 @@
-"""Shared fixtures. The mirror of the official sources is ``$CNRMAP_MIRROR`` or ``../shared``."""
+"""Shared fixtures and the ``mirror`` marker.
+
+The mirror of the official sources is ``$CNRMAP_MIRROR`` or ``../shared``. Tests that read it (they use the
+``mirror_dir`` or ``mirror_settings`` fixture, directly or through another fixture) get the ``mirror`` marker
+automatically and are skipped with one short reason when it is absent, so a fresh clone with nothing beside it
+passes; the same logic is covered on a tiny synthetic mirror (``tests/synthetic.py``). With
+``CNRMAP_REQUIRE_MIRROR=1`` (set by ``.ci/run``) a missing mirror fails those tests instead, and a run that
+skipped any test exits with 1.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from synthetic import Served, SyntheticMirror, build_mirror, serve_folder
 
 from cnrmap.config import PROJECT_ROOT, Settings, get_settings
+from cnrmap.sources.catalog import Source
+
+MIRROR_FIXTURES = frozenset({"mirror_dir", "mirror_settings"})
+MIRROR_ABSENT = "miroir des sources absent (CNRMAP_MIRROR ou ../shared)"
+SKIP_REASON = f"{MIRROR_ABSENT} : test des données réelles ignoré"
+REQUIRE_MIRROR = "CNRMAP_REQUIRE_MIRROR"
+
+_skipped: list[str] = []
 
 
+@functools.cache
 def _mirror_dir() -> Path | None:
+    # Read once: some tests change CNRMAP_MIRROR for the code under test, not for the test session.
     candidate = os.environ.get("CNRMAP_MIRROR") or str(PROJECT_ROOT.parent / "shared")
     path = Path(candidate)
     return path if (path / "france-geojson").is_dir() else None
+
+
+def _mirror_required() -> bool:
+    return os.environ.get(REQUIRE_MIRROR) == "1"
+
+
+def _without_mirror() -> None:
+    """Skip the current test (or fail it when the mirror is required)."""
+    if _mirror_required():
+        pytest.fail(f"{MIRROR_ABSENT} alors que {REQUIRE_MIRROR}=1 : définir CNRMAP_MIRROR.", pytrace=False)
+    pytest.skip(SKIP_REASON)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the -m selection, so that -m "not mirror" works
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if MIRROR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.mirror)
+
+
+@pytest.hookimpl(tryfirst=True)  # before any fixture is set up (module fixtures fetch from the mirror)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("mirror") is not None and _mirror_dir() is None:
+        _without_mirror()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _skipped.clear()
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _mirror_required() and _skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _mirror_required() and _skipped:
+        terminalreporter.write_line(
+            f"{REQUIRE_MIRROR}=1 : {len(_skipped)} test(s) ignoré(s) alors qu'aucun ne doit l'être ici "
+            ": échec (raisons : lignes SKIPPED ci-dessous).",
+            red=True,
+        )
 
 
 @pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     path = _mirror_dir()
     if path is None:
-        pytest.fail("Miroir introuvable : définir CNRMAP_MIRROR (dossier organisé comme ../shared).")
+        _without_mirror()
     return path
 
 
@@ -34,3 +107,28 @@ def empty_settings(tmp_path: Path) -> Settings:
 def mirror_settings(tmp_path: Path, mirror_dir: Path) -> Settings:
     """Settings with an empty cache and the folder mirror."""
     return get_settings(cache_dir=tmp_path / "cache", mirror=str(mirror_dir))
+
+
+@pytest.fixture(scope="session")
+def synthetic_mirror(tmp_path_factory: pytest.TempPathFactory) -> SyntheticMirror:
+    """A tiny mirror laid out like ``../shared`` and its catalog, built once (tests must not change it)."""
+    return build_mirror(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture()
+def synthetic_catalog(synthetic_mirror: SyntheticMirror) -> list[Source]:
+    """The catalog of the synthetic mirror (same paths as ``sources.toml``, hashes of the synthetic files)."""
+    return synthetic_mirror.catalog()
+
+
+@pytest.fixture()
+def synthetic_settings(tmp_path: Path, synthetic_mirror: SyntheticMirror) -> Settings:
+    """Settings with an empty cache and the synthetic folder mirror."""
+    return get_settings(cache_dir=tmp_path / "cache", mirror=str(synthetic_mirror.root))
+
+
+@pytest.fixture(scope="module")
+def synthetic_http(synthetic_mirror: SyntheticMirror) -> Iterator[Served]:
+    """The synthetic mirror served over HTTP on 127.0.0.1 (``.url``; ``.requests`` lists what was asked)."""
+    with serve_folder(synthetic_mirror.root) as served:
+        yield served

@@ -9,6 +9,7 @@ traitant) is optional: reported as missing with the command that installs it, ex
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -80,8 +81,15 @@ def _altered(source: Source, settings: Settings) -> list[str]:
     ]
 
 
-def diagnose(settings: Settings) -> list[Check]:
+def diagnose(settings: Settings, catalog: Sequence[Source] | None = None) -> list[Check]:
     """Check every dataset the app can use.
+
+    Parameters
+    ----------
+    settings:
+        Cache locations.
+    catalog:
+        Catalog to check against instead of ``cnrmap/sources/sources.toml`` (tests use a synthetic one).
 
     Returns
     -------
@@ -113,7 +121,7 @@ def diagnose(settings: Settings) -> list[Check]:
             checks.append(Check(relative, label, False, True, f"Fichier absent : {relative}.",
                                 "python -m tools.build_tables --from DOSSIER_DU_MIROIR"))  # fmt: skip
 
-    for source in load_catalog():
+    for source in catalog if catalog is not None else load_catalog():
         if source.id == "departements":
             continue
         cache = source.cache_root(settings)
