@@ -16,8 +16,8 @@ from cnrmap.config import Settings
 from cnrmap.errors import DataError
 from cnrmap.geo import boundaries, commune_cache
 from cnrmap.geo.reconcile import join_values
+from cnrmap.geo.simplify import SCALES
 from cnrmap.indicators.official import indicator_values, list_indicators
-from cnrmap.leaflet import mapbuild
 from cnrmap.sources.catalog import get_source
 from cnrmap.sources.fetch import build_national_cache, fetch
 
@@ -96,11 +96,11 @@ def test_national_commune_cache_is_built_and_read_back(installed: Settings):
     message = build_national_cache(installed)
     assert message.startswith(f"Cache national des communes prêt : {len(WITH_SHAPE)} communes de 3 départements")
     assert commune_cache.path_for(installed).is_file()
-    for scale in mapbuild.SCALES:
+    for scale in SCALES:
         assert commune_cache.path_for(installed, scale).is_file()
     assert commune_cache.encoded_path(installed, "france").is_file()
 
-    sources, cog = boundaries._commune_sources(installed, list(DEPARTMENTS))
+    sources, cog = boundaries.commune_sources(installed, list(DEPARTMENTS))
     manifest = commune_cache.read_manifest(installed, sources, cog)
     assert manifest is not None and sorted(manifest["reports"]) == list(DEPARTMENTS)
     national = boundaries.load_communes(installed, list(DEPARTMENTS))
@@ -127,7 +127,7 @@ def test_no_national_cache_without_commune_boundaries(synthetic_settings: Settin
     assert build_national_cache(synthetic_settings) == "Cache national des communes : aucun contour communal installé."
 
 
-@pytest.mark.parametrize("scale", list(mapbuild.SCALES))
+@pytest.mark.parametrize("scale", list(SCALES))
 def test_simplified_coverage_has_no_gap_and_no_overlap(installed: Settings, scale: str):
     full = boundaries.load_communes(installed, list(DEPARTMENTS))  # all installed departments: writes the cache
     layer, simplified = boundaries.load_communes_for_scale(installed, list(DEPARTMENTS), scale)
@@ -142,7 +142,7 @@ def test_simplified_coverage_has_no_gap_and_no_overlap(installed: Settings, scal
     assert abs(shapely.area(geoms).sum() - union.area) / union.area < 1e-9
     # No gap: the communes still make one piece without holes, as before simplification.
     assert union.geom_type == "Polygon" and len(union.interiors) == 0
-    tolerance = mapbuild.SCALES[scale][0]
+    tolerance = SCALES[scale][0]
     departments = boundaries.load_departments(installed).gdf.to_crs("EPSG:3857").set_index("code")
     for code in DEPARTMENTS:
         mine = shapely.union_all(geoms[layer.gdf["department_code"].to_numpy() == code])
