@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from cnrmap.config import get_settings
-from cnrmap.curated.load import load_cnr_data, load_projects
-from cnrmap.curated.validate import validate
+from cnrmap.curated.load import load_cnr_data, load_projects, validate
 from cnrmap.errors import DataError
 
 SRC = "000_94171454de998992.txt:554-560"
@@ -231,3 +230,17 @@ def test_cli_validate_reports_every_error_and_exits_1(tmp_path):
     assert run.returncode == 1
     assert "3 erreur(s) dans les données" in run.stdout
     assert "data/projects.csv, ligne 2, colonne « theme »" in run.stdout
+
+
+def test_a_project_commune_lies_in_the_project_department(tmp_path):
+    wrong = f"P-83-02,83,T,,prevention,13004,43.41,6.26,commune,non_renseigne,,,{SRC},\n"
+    problems = problems_for(tmp_path, one_bad_project(wrong))
+    assert any("la commune '13004' est dans le département '13', pas '83'" in p for p in problems)
+    explained = wrong.rstrip("\n") + "Remarque : la brochure classe ce projet dans le Var mais nomme Arles.\n"
+    assert problems_for(tmp_path, one_bad_project(explained)) == []
+
+
+def test_the_curated_exception_carries_its_remark():
+    data = load_cnr_data(get_settings())
+    p0501 = data.projects.set_index("id").loc["P-05-01"]
+    assert "38052" in p0501["commune_codes"] and "Remarque :" in p0501["notes"]

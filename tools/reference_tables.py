@@ -18,7 +18,7 @@ import pandas as pd
 
 from cnrmap.config import Settings, get_settings
 from cnrmap.curated.load import load_meetings, load_projects
-from cnrmap.curated.validate import department_of_commune
+from cnrmap.geo.codes import department_of_commune
 
 COG_SOURCE = "INSEE, Code officiel géographique 2026 (npm @etalab/decoupage-administratif 6.0.0, data/communes.json)"
 BOUNDS_SOURCE = "IGN ADMIN EXPRESS COG 2018 (france-geojson, departements-avec-outre-mer.geojson), emprise arrondie au 1/100e de degré"

@@ -7,7 +7,6 @@ and the PNG export all go through :func:`build_view`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +31,7 @@ from cnrmap.indicators import registry
 from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT, IndicatorData
 from cnrmap.leaflet.build import build_map
 from cnrmap.leaflet.legend import LegendSpec
+from cnrmap.leaflet.raw import copy_sharing_data
 
 TABLE_COLUMNS = ["code", "name", "value", "class", "class_label", "rank", "region_code", "value_label"]
 
@@ -102,15 +102,7 @@ class ViewResult:
         Given the remembered map itself, a second page showing the same view (a reload, another visitor) got
         a broken script and no map. The copy shares the layers' data (read only) with the original.
         """
-        shared: dict[int, Any] = {}
-        stack = [self.map.get_root()]
-        while stack:
-            element = stack.pop()
-            data = getattr(element, "data", None)
-            if isinstance(data, dict | list):
-                shared[id(data)] = data
-            stack.extend(getattr(element, "_children", {}).values())
-        return copy.deepcopy(self.map, shared)
+        return copy_sharing_data(self.map)
 
 
 def scale_of(state: MapState, level: str) -> str:

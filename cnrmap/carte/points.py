@@ -14,7 +14,8 @@ import pandas as pd
 
 from cnrmap import vocab
 from cnrmap.carte import classify
-from cnrmap.french import capitalize, format_date
+from cnrmap.curated.definitions import remark_of
+from cnrmap.french import format_date
 from cnrmap.leaflet.choropleth import isna
 from cnrmap.leaflet.legend import LegendItem, LegendSpec
 from cnrmap.leaflet.points import PointLayer, point_row
@@ -66,13 +67,6 @@ def project_popup_html(row: Mapping[str, object]) -> str:
         lines.append(f"<i>{_esc(remark)}</i>")
     lines.append(f"<small>Source : {_esc(cite(_text(row, 'source')))}</small>")
     return "<br>".join(lines)
-
-
-def remark_of(row: Mapping[str, object]) -> str:
-    """The part of a row's ``notes`` that qualifies what is shown (« Remarque : … »), capitalised; else ``""``."""
-    notes = _text(row, "notes")
-    start = notes.find("Remarque :")
-    return capitalize(notes[start:].strip()) if start >= 0 else ""
 
 
 def meeting_popup_html(row: Mapping[str, object]) -> str:

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cnrmap import vocab
-from cnrmap.french import plural
+from cnrmap.french import capitalize, plural
 
 PROPOSITION = "proposition"
+REMARK = "Remarque :"
 DEPARTMENT_WIDE = "departement"
 
 
@@ -162,6 +163,18 @@ def project_by_id(projects: pd.DataFrame, project_id: str | None) -> dict | None
     """The project ``project_id`` as a dict, or ``None`` (unknown or no id)."""
     rows = projects[projects["id"] == project_id] if project_id else projects.iloc[0:0]
     return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def remark_of(row: Mapping[str, object]) -> str:
+    """The part of a row's ``notes`` that qualifies what is shown (from « Remarque : »), capitalised; else ``""``.
+
+    Curators write there what a user must know to read the row right (a commune outside the department the
+    document files the project under, two dates for the same fact…); every view of the row shows it.
+    """
+    notes = row.get("notes")
+    notes = notes if isinstance(notes, str) else ""
+    start = notes.find(REMARK)
+    return capitalize(notes[start:].strip()) if start >= 0 else ""
 
 
 # --- propositions ---------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from cnrmap.curated.schema import (
     REGIONS,
     DatasetSchema,
 )
+from cnrmap.curated.validate import validate_frames
 from cnrmap.errors import DataError, Problem
 
 FIRST_DATA_LINE = 2  # line 1 is the header: row i of a frame is line i + 2 of the file
@@ -176,8 +177,6 @@ class CnrData:
 
 def load_cnr_data(settings: Settings) -> CnrData:
     """Load and validate the curated datasets; raise one :class:`DataError` listing every problem."""
-    from cnrmap.curated.validate import validate_frames
-
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for schema in CNR_DATASETS:
@@ -195,3 +194,16 @@ def load_cnr_data(settings: Settings) -> CnrData:
             hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
         )
     return CnrData(frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"])
+
+
+def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
+    """Read and check the curated datasets; return the problems and the row count of each file."""
+    reference = load_reference(settings)
+    frames, problems = {}, []
+    for schema in CNR_DATASETS:
+        try:
+            frames[schema.name] = load(schema, settings)
+        except DataError as exc:
+            problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
+    problems += validate_frames(frames, reference)
+    return problems, {name: len(frame) for name, frame in frames.items()}

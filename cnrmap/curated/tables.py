@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from cnrmap import vocab
+from cnrmap.curated.definitions import remark_of
 
 MAP_PAGE = "/carte"
 
@@ -33,6 +34,7 @@ def projects_table(projects: pd.DataFrame, departments: pd.DataFrame) -> pd.Data
             "Résumé": projects["summary"],
             "Source": projects["source"],
             "Source du statut": projects["status_source"],
+            "Remarque": [remark_of(row) for row in projects.to_dict("records")],
             "Carte": [
                 map_link(f"departement:{dep}", pid)
                 for dep, pid in zip(projects["department_code"], projects["id"], strict=True)

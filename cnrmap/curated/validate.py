@@ -12,9 +12,10 @@ from datetime import date
 
 import pandas as pd
 
-from cnrmap.config import Settings, get_settings
-from cnrmap.curated.schema import CNR_DATASETS, CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
-from cnrmap.errors import DataError, Problem
+from cnrmap.config import get_settings
+from cnrmap.curated.definitions import REMARK
+from cnrmap.curated.schema import CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
+from cnrmap.errors import Problem
 
 SEED_REF = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt:\d+(-\d+)?$")
 FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -22,10 +23,6 @@ MONTH_DATE = re.compile(r"^\d{4}-\d{2}$")
 # CNR santé: launched October 2022; the press kits report one year later.
 DATE_RANGE = (date(2022, 9, 1), date(2024, 12, 31))
 BOUNDS_MARGIN_DEG = 0.02
-
-
-def department_of_commune(code: str) -> str:
-    return code[:3] if code.startswith("97") else code[:2]
 
 
 class _Checker:
@@ -127,12 +124,19 @@ def _check_projects(frame: pd.DataFrame, reference) -> list[Problem]:
     c.codes("department_code", reference.departments["code"], "département")
     c.dates("status_date", allow_month=True)
     c.coordinates("department_code", reference.department_bounds)
-    communes = set(reference.communes["code"])
+    communes = reference.communes.set_index("code")["department_code"]
     for line, row in frame.iterrows():
         codes = [x.strip() for x in row["commune_codes"].split(";") if x.strip()]
         for code in codes:
-            if code not in communes:
+            if code not in communes.index:
                 c.add(line, "commune_codes", f"commune {code!r} inconnue (code INSEE du COG attendu)")
+            elif communes[code] != row["department_code"] and REMARK not in (row.get("notes") or ""):
+                c.add(
+                    line,
+                    "commune_codes",
+                    f"la commune {code!r} est dans le département {communes[code]!r}, pas {row['department_code']!r} : "
+                    f"corriger, ou expliquer dans « notes » par « {REMARK} … » ce que dit le document",
+                )
         if row["location_precision"] == "departement" and codes:
             c.add(line, "commune_codes", "un projet départemental ne nomme pas de commune (vider la colonne)")
         if row["location_precision"] == "commune" and not codes:
@@ -194,12 +198,13 @@ def _check_meetings(frame: pd.DataFrame, reference) -> list[Problem]:
     c.dates("date", allow_month=False)
     c.coordinates("department_code", reference.department_bounds)
     departments = reference.departments.set_index("code")["region_code"]
+    communes = reference.communes.set_index("code")["department_code"]
     for line, row in frame.iterrows():
         dep = row["department_code"]
         if dep in departments.index and departments[dep] != row["region_code"]:
             c.add(line, "department_code", f"le département {dep!r} n'est pas dans la région {row['region_code']!r}")
         code = row["commune_code"]
-        if code and department_of_commune(code) != dep:
+        if code and code in communes.index and communes[code] != dep:
             c.add(line, "commune_code", f"la commune {code!r} n'est pas dans le département {dep!r}")
         if row["location_precision"] == "commune" and not code:
             c.add(line, "commune_code", "précision « commune » sans code de commune")
@@ -230,22 +235,9 @@ def validate_frames(frames: dict[str, pd.DataFrame], reference) -> list[Problem]
     return problems
 
 
-def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
-    """Read and check the curated datasets; return the problems and the row count of each file."""
-    from cnrmap.curated.load import load, load_reference
-
-    reference = load_reference(settings)
-    frames, problems = {}, []
-    for schema in CNR_DATASETS:
-        try:
-            frames[schema.name] = load(schema, settings)
-        except DataError as exc:
-            problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
-    problems += validate_frames(frames, reference)
-    return problems, {name: len(frame) for name, frame in frames.items()}
-
-
 def _run(args: argparse.Namespace) -> int:
+    from cnrmap.curated.load import validate
+
     problems, counts = validate(get_settings())
     if problems:
         print(f"{len(problems)} erreur(s) dans les données :")
@@ -264,4 +256,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run)
 
 
-__all__ = ["MEETINGS", "PROJECTS", "PROPOSALS", "validate", "validate_frames"]
+__all__ = ["MEETINGS", "PROJECTS", "PROPOSALS", "validate_frames"]

@@ -21,8 +21,10 @@ import pandas as pd
 import shapely
 
 from cnrmap import vocab
+from cnrmap.curated.definitions import remark_of
 from cnrmap.export.csv import Variant, to_csv_bytes
 from cnrmap.geo.codes import department_of_commune
+from cnrmap.leaflet.raw import walk
 
 FORMATS: dict[str, str] = {
     "csv": "CSV (séparateur virgule, point décimal, UTF-8 avec BOM)",
@@ -58,6 +60,7 @@ PROJECT_COLUMNS: dict[str, str] = {
     "lon": "longitude",
     "summary": "resume",
     "source": "source",
+    "remark": "remarque",
 }
 PROPOSAL_COLUMNS: dict[str, str] = {
     "id": "id",
@@ -125,7 +128,7 @@ def view_shapes(view: Any) -> gpd.GeoDataFrame:
     Read from the map's choropleth layer: the first GeoJson layer whose features carry the table's codes.
     """
     codes = set(view.table["code"])
-    for child in _walk(view.map):
+    for child in walk(view.map):
         data = getattr(child, "data", None)
         if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
             continue
@@ -138,12 +141,6 @@ def view_shapes(view: Any) -> gpd.GeoDataFrame:
                 crs="EPSG:4326",
             )
     return gpd.GeoDataFrame({"code": pd.Series(dtype="string")}, geometry=[], crs="EPSG:4326")
-
-
-def _walk(element: Any):
-    yield element
-    for child in list(getattr(element, "_children", {}).values()):
-        yield from _walk(child)
 
 
 def _json_value(value: Any) -> Any:
@@ -212,6 +209,7 @@ def projects_frame(view: Any) -> pd.DataFrame:
     kept["theme_label"] = kept["theme"].map(lambda t: vocab.THEME_SHORT.get(t, t))
     kept["status_label"] = kept["status"].map(lambda s: vocab.STATUSES.get(s, s))
     kept["location_precision"] = kept["location_precision"].map(lambda p: vocab.LOCATION_PRECISIONS.get(p, p))
+    kept["remark"] = [remark_of(row) for row in kept.to_dict("records")]
     columns = [c for c in PROJECT_COLUMNS if c in kept.columns]
     return kept[columns].rename(columns=PROJECT_COLUMNS).sort_values("id").reset_index(drop=True)
 

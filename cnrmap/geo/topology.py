@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
+from cnrmap.memo import Memo
+
 # 64 characters that need no escaping in JSON or HTML and contain no "_" (streamlit-folium rewrites
 # "_<id>" sequences in the map script).
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-."
@@ -94,8 +96,7 @@ def fingerprint(geoms: Sequence[shapely.Geometry | None] | np.ndarray, *extra: o
 
 
 # Identity of a geometry array (ids of its objects) -> (the array, kept alive; its WKB digest).
-_BY_IDENTITY: dict[bytes, tuple[np.ndarray, str]] = {}
-_BY_IDENTITY_MAX = 32
+_BY_IDENTITY: Memo[tuple[np.ndarray, str]] = Memo(32, "geometry digests")
 
 
 def _content_digest(arr: np.ndarray) -> str:
@@ -109,9 +110,7 @@ def _content_digest(arr: np.ndarray) -> str:
     for wkb in shapely.to_wkb(arr):
         digest.update(wkb if wkb is not None else b"\0")
     content = digest.hexdigest()
-    _BY_IDENTITY[identity] = (arr.copy(), content)
-    while len(_BY_IDENTITY) > _BY_IDENTITY_MAX:
-        _BY_IDENTITY.pop(next(iter(_BY_IDENTITY)))
+    _BY_IDENTITY.put(identity, (arr.copy(), content))
     return content
 
 
@@ -364,27 +363,20 @@ def encode_coverage(geoms: Sequence[shapely.Geometry | None] | np.ndarray, decim
     }
 
 
-_ENCODED: dict[str, dict] = {}
-_ENCODED_MAX = 8
+# Encoded coverages by geometry digest (a national layer's encoding is tens of MB in memory: few entries).
+_ENCODED: Memo[dict] = Memo(8, "encoded coverages")
 
 
 def encode_coverage_cached(geoms: Sequence[shapely.Geometry | None] | np.ndarray) -> dict:
     """:func:`encode_coverage`, remembered by :func:`fingerprint` (a filter change redraws the same shapes)."""
-    key = fingerprint(geoms)
-    if key not in _ENCODED:
-        remember_encoding(geoms, encode_coverage(geoms), key)
-    return _ENCODED[key]
+    return _ENCODED.get_or_compute(fingerprint(geoms), lambda: encode_coverage(geoms))
 
 
 def remember_encoding(
     geoms: Sequence[shapely.Geometry | None] | np.ndarray, encoded: dict, key: str | None = None
 ) -> None:
     """Make ``encoded`` (:func:`encode_coverage` of ``geoms``, e.g. stored on disk) the memo entry of ``geoms``."""
-    key = key or fingerprint(geoms)
-    _ENCODED.pop(key, None)
-    _ENCODED[key] = encoded
-    while len(_ENCODED) > _ENCODED_MAX:
-        _ENCODED.pop(next(iter(_ENCODED)))
+    _ENCODED.put(key or fingerprint(geoms), encoded)
 
 
 def _exterior_index(poly_index: int, ring_poly: np.ndarray) -> int:
