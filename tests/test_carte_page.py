@@ -161,3 +161,25 @@ def test_unusable_upload_gives_a_french_report(monkeypatch, mirror_dir):
     assert not at.exception
     assert at.error and "vide" in at.error[0].value.lower()
     assert at.title[0].value.startswith("Densité de médecins généralistes")
+
+
+def test_an_empty_status_selection_shows_every_project():
+    at = carte(territory="departement:83")
+    at.multiselect(key="statuses").set_value([]).run()
+    script = map_script(at)
+    assert "Draguignan : promouvoir et articuler" in script and "Toulon : renforcer les parcours de soins" in script
+    assert "statuses" not in at.query_params
+
+
+def test_an_indicator_missing_at_a_level_is_explained_not_replaced():
+    at = carte(territory="region:75", level="commune", indicator="densite_mg")
+    (warning,) = [w.value for w in at.warning if "n'existe que" in w.value]
+    assert "« Densité de médecins généralistes libéraux » n'existe que par département" in warning
+    assert at.query_params["indicator"] == "densite_mg" and at.query_params["level"] == "commune"
+    assert not at.get("component_instance")  # no substitute map
+    labels = [b.label for b in at.button]
+    assert "Afficher « Densité de médecins généralistes libéraux » par département" in labels
+    at.button(key="alternative_0").click().run()
+    assert not at.exception
+    assert at.query_params["level"] == "departement" and at.query_params["indicator"] == "densite_mg"
+    assert at.title[0].value.startswith("Densité de médecins généralistes libéraux")

@@ -17,7 +17,8 @@ from cnrmap.indicators.spec import IndicatorData
 
 DENSITY = pd.DataFrame({"code": ["04", "13", "83", "34"], "value": [95.4, 80.1, 70.0, 88.0]})
 FRANCE = pd.DataFrame({"code": [f"{i:02d}" for i in range(1, 11)], "value": [10.0 * i for i in range(1, 11)]})
-NAMES = {"93": "Provence-Alpes-Côte d'Azur", "76": "Occitanie", "13": "Bouches-du-Rhône"}
+DEPARTMENTS = {"13": "Bouches-du-Rhône", "93": "Seine-Saint-Denis"}
+REGIONS = {"93": "Provence-Alpes-Côte d'Azur", "76": "Occitanie"}
 
 
 def density(values=DENSITY, france=FRANCE) -> IndicatorData:
@@ -191,7 +192,7 @@ def test_click_to_code():
 
 def test_territory_detail_department():
     result = compose(MapState(territory="region:93"))
-    detail = territory_detail("13", result, NAMES)
+    detail = territory_detail("13", result, DEPARTMENTS, REGIONS)
     assert detail["name"] == "Bouches-du-Rhône" and detail["region_code"] == "93"
     (ind,) = detail["indicators"]
     assert ind["rank"] == 2 and ind["of"] == 3 and ind["france_reference"] == 85.0
@@ -202,12 +203,12 @@ def test_territory_detail_department():
         "1 proposition formulée pour le département",
         "1 proposition régionale (Provence-Alpes-Côte d'Azur), qui s'appliquent à toute la région",
     ]
-    assert territory_detail("34", result, NAMES) == {}
+    assert territory_detail("34", result, DEPARTMENTS, REGIONS) == {}
 
 
 def test_territory_detail_follows_the_filters():
     result = compose(MapState(territory="region:93", statuses=("en_cours",)))
-    detail = territory_detail("13", result, NAMES)
+    detail = territory_detail("13", result, DEPARTMENTS, REGIONS)
     assert [p["id"] for p in detail["projects"]] == ["P-13-02"]
     assert detail["filters"] == ["Projets au statut : en cours"]
     assert "Filtres : Projets au statut : en cours" in detail_markdown(detail)
@@ -215,7 +216,7 @@ def test_territory_detail_follows_the_filters():
 
 def test_territory_detail_commune():
     result = compose(MapState(territory="departement:13", level="commune"), zoning())
-    detail = territory_detail("13001", result, NAMES)
+    detail = territory_detail("13001", result, DEPARTMENTS, REGIONS)
     assert detail["department_code"] == "13"
     assert [p["id"] for p in detail["projects"]] == ["P-13-01"]
     assert [p["id"] for p in detail["department_projects"]] == ["P-13-02"]

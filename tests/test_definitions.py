@@ -114,8 +114,7 @@ def test_a_regional_proposition_applies_to_the_department_without_being_its_own(
     props = select_propositions(proposals)
     scope = proposition_scope(props, "departement", "83", "83", "93")
     assert (scope.own, scope.region) == (0, ("93", 1))
-    names = {"93": "Provence-Alpes-Côte d'Azur"}
-    assert scope.lines(names, "departement") == [
+    assert scope.lines({"93": "Seine-Saint-Denis"}, {"93": "Provence-Alpes-Côte d'Azur"}, "departement") == [
         "Aucune proposition formulée pour le département lui-même",
         "1 proposition régionale (Provence-Alpes-Côte d'Azur), qui s'appliquent à toute la région",
     ]
@@ -124,7 +123,7 @@ def test_a_regional_proposition_applies_to_the_department_without_being_its_own(
 def test_a_commune_has_no_proposition_of_its_own(proposals):
     scope = proposition_scope(select_propositions(proposals), "commune", "34172", "34", "76")
     assert scope.own == 0 and scope.department == ("34", 1) and scope.region == ("76", 0)
-    assert scope.lines({"34": "Hérault"}, "commune") == [
+    assert scope.lines({"34": "Hérault"}, {}, "commune") == [
         "1 proposition départementale (Hérault), qui s'appliquent à tout le département"
     ]
 

@@ -242,10 +242,9 @@ with right:
     if clicked:
         st.session_state.selected_code = clicked
     code = st.session_state.get("selected_code") or st.session_state.get("focus_commune")
-    names = dict(zip(ref.regions["code"], ref.regions["name"], strict=True)) | dict(
-        zip(ref.departments["code"], ref.departments["name"], strict=True)
-    )
-    st.markdown(detail_markdown(territory_detail(code, view, names) if code else {}))
+    regions = dict(zip(ref.regions["code"], ref.regions["name"], strict=True))
+    departments = dict(zip(ref.departments["code"], ref.departments["name"], strict=True))
+    st.markdown(detail_markdown(territory_detail(code, view, departments, regions) if code else {}))
 
 chosen = project_by_id(data.projects, st.query_params.get("focus"))
 if chosen:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cnrmap.carte import layers
 from cnrmap.carte.crossreading import need_selection
-from cnrmap.carte.points import cnr_points
+from cnrmap.carte.points import CnrPoints, cnr_points
 from cnrmap.carte.selection import Selection, select, shown_departments
 from cnrmap.carte.state import HEAVY_FEATURES, MapState
 from cnrmap.carte.values import ViewValues, load_values
@@ -81,6 +81,8 @@ class ViewResult:
         Class edges (numeric indicator), else ``[]``.
     indicator, overlay : IndicatorData
         The indicators drawn.
+    points : CnrPoints
+        The point layers drawn (projects, meetings) and their legend.
     """
 
     map: folium.Map
@@ -95,6 +97,7 @@ class ViewResult:
     breaks: list[float]
     indicator: IndicatorData
     overlay: IndicatorData | None = None
+    points: CnrPoints | None = None
 
     def fresh_map(self) -> folium.Map:
         """A copy of :attr:`map` to hand to ``st_folium``, which rewrites the ids of the map it is given.
@@ -247,6 +250,7 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
         breaks=breaks,
         indicator=indicator,
         overlay=values.overlay,
+        points=points,
     )
 
 

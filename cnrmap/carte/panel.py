@@ -85,7 +85,9 @@ def _overlay_entry(view: ViewResult, code: str) -> dict[str, Any] | None:
             "region_reference": None, "france_reference": None}  # fmt: skip
 
 
-def territory_detail(code: str, view: ViewResult, names: Mapping[str, str]) -> dict[str, Any]:
+def territory_detail(
+    code: str, view: ViewResult, departments: Mapping[str, str], regions: Mapping[str, str]
+) -> dict[str, Any]:
     """What the panel shows for one territory of the view (``{}`` if it is not on the map).
 
     Parameters
@@ -94,8 +96,8 @@ def territory_detail(code: str, view: ViewResult, names: Mapping[str, str]) -> d
         Department or commune code (from :func:`click_to_code`, or a searched place).
     view : ViewResult
         The view clicked: its table gives the values and ranks, its selection the CNR rows (filters applied).
-    names : mapping
-        Code → name of departments and regions (for the wording of propositions).
+    departments, regions : mapping
+        Code → name of departments, of regions (for the wording of propositions; their codes overlap).
 
     Returns
     -------
@@ -135,7 +137,7 @@ def territory_detail(code: str, view: ViewResult, names: Mapping[str, str]) -> d
         "indicators": indicators,
         "projects": _projects(here),
         "department_projects": _projects(wide),
-        "propositions": scope.lines(names, level),
+        "propositions": scope.lines(departments, regions, level),
         "proposition_texts": texts,
         "meetings": _records(meetings_in(selection.meetings, level, code), ["kind", "place", "date", "source"]),
         "filters": selection.filters.describe(),

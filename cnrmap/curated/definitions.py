@@ -260,8 +260,9 @@ class PropositionScope:
     def documented(self) -> bool:
         return bool(self.own or (self.department and self.department[1]) or (self.region and self.region[1]))
 
-    def lines(self, names: Mapping[str, str], level: str) -> list[str]:
-        """French sentences for the panel and exports (names: code → name of departments and regions)."""
+    def lines(self, departments: Mapping[str, str], regions: Mapping[str, str], level: str) -> list[str]:
+        """French sentences for the panel and exports (``departments``, ``regions``: code → name; the codes of the
+        two overlap: ``93`` is Seine-Saint-Denis and Provence-Alpes-Côte d'Azur)."""
         out = []
         if level == "departement":
             out.append(
@@ -273,13 +274,13 @@ class PropositionScope:
             code, n = self.department
             out.append(
                 f"{plural(n, 'proposition départementale', 'propositions départementales')} "
-                f"({names.get(code, code)}), qui s'appliquent à tout le département"
+                f"({departments.get(code, code)}), qui s'appliquent à tout le département"
             )
         if self.region and self.region[1]:
             code, n = self.region
             out.append(
                 f"{plural(n, 'proposition régionale', 'propositions régionales')} "
-                f"({names.get(code, code)}), qui s'appliquent à toute la région"
+                f"({regions.get(code, code)}), qui s'appliquent à toute la région"
             )
         return out
 
