@@ -28,21 +28,9 @@ from cnrmap.curated.schema import (
 )
 from cnrmap.curated.validate import validate_frames
 from cnrmap.errors import DataError, Problem
+from cnrmap.sources.checked_csv import decode_utf8
 
 FIRST_DATA_LINE = 2  # line 1 is the header: row i of a frame is line i + 2 of the file
-
-
-def _decode(raw: bytes, label: str) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"{label} n'est pas encodé en UTF-8 (octet {raw[exc.start : exc.start + 1]!r} à la ligne {line}).",
-            hint="Enregistrez le fichier en UTF-8 (dans un tableur : « CSV UTF-8 »).",
-        ) from exc
 
 
 def _check_header(header: list[str], schema: DatasetSchema, label: str) -> None:
@@ -127,7 +115,8 @@ def read_dataset(path: Path, schema: DatasetSchema) -> pd.DataFrame:
         raise DataError(
             f"Fichier introuvable : {label}.", hint="Restaurez-le depuis le dépôt (git checkout -- data/)."
         ) from exc
-    return read_dataset_text(_decode(raw, label), schema, label)
+    hint = "Enregistrez le fichier en UTF-8 (dans un tableur : « CSV UTF-8 »)."
+    return read_dataset_text(decode_utf8(raw, label, hint), schema, label)
 
 
 def load(schema: DatasetSchema, settings: Settings) -> pd.DataFrame:

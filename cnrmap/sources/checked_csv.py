@@ -37,7 +37,8 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _decode(raw: bytes, label: str, hint: str | None) -> str:
+def decode_utf8(raw: bytes, label: str, hint: str | None) -> str:
+    """UTF-8 text of a file's bytes (a BOM is dropped); a French :class:`DataError` naming the first bad byte."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -48,7 +49,11 @@ def _decode(raw: bytes, label: str, hint: str | None) -> str:
         raise DataError(
             f"{label} n'est pas encodé en UTF-8 (octet {byte!r} à la ligne {line} : fichier en Latin-1 ou "
             "Windows-1252 ?).",
-            [Problem(label, f"octet {byte!r} invalide en UTF-8", row=line)],
+            [
+                Problem(
+                    label, f"n'est pas encodé en UTF-8 : octet {byte!r} invalide (Latin-1 ou Windows-1252 ?)", row=line
+                )
+            ],
             hint=hint,
         ) from exc
 
@@ -115,7 +120,7 @@ def read_csv_frame(
         raise DataError(f"Fichier introuvable : {label}.", hint=hint) from exc
     except OSError as exc:
         raise DataError(f"{label} ne peut pas être ouvert ({exc.strerror}).", hint=hint) from exc
-    text = _decode(raw, label, hint)
+    text = decode_utf8(raw, label, hint)
     if not text.strip():
         raise DataError(f"{label} est vide.", [Problem(label, "fichier vide")], hint=hint)
     header_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
