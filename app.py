@@ -3,7 +3,8 @@
 import streamlit as st
 
 from cnrmap import cached
-from cnrmap.curated.definitions import summarize
+from cnrmap.curated.definitions import published_totals, summarize
+from cnrmap.sources.provenance import cite
 
 
 def home() -> None:
@@ -36,6 +37,23 @@ def home() -> None:
         f"presse des Bouches-du-Rhône et du Var (un an après) ; {figures.by_status['non_renseigne']} projets sans "
         "statut publié (« non renseigné », jamais deviné)."
     )
+
+    published = published_totals(data.status_totals)
+    if published:
+        st.markdown("**Bilans publiés par l'ARS Provence-Alpes-Côte d'Azur, tels qu'imprimés :**")
+        st.markdown(
+            "\n".join(
+                f"- {row['realise']} réalisés et {row['en_cours']} en cours sur {row['total']} projets, "
+                f"{row['as_of_label']} — {cite(str(row['source']))}"
+                for row in published
+            )
+        )
+        counted = figures.by_status
+        st.caption(
+            f"Décompte projet par projet des mêmes dossiers : {counted['realise']} réalisés, {counted['en_cours']} en "
+            f"cours, {counted['non_renseigne']} sans statut publié. Les deux bilans ne concordent ni entre eux ni avec "
+            "ce décompte : ils sont montrés tels quels, sans réconciliation."
+        )
 
     st.subheader("Explorer")
     links = st.columns(4)

@@ -44,7 +44,9 @@ MEETINGS = (
 )
 
 
-def make_data(root: Path, projects: str | bytes | None = None, **overrides: str) -> Path:
+def make_data(
+    root: Path, projects: str | bytes | None = None, status_totals_csv: str | None = None, **overrides: str
+) -> Path:
     files = dict(REFERENCE)
     files["projects.csv"] = PROJECTS_HEADER + GOOD_PROJECT + GOOD_PROJECT_2 if projects is None else projects
     files["proposals.csv"] = PROPOSALS
@@ -52,6 +54,12 @@ def make_data(root: Path, projects: str | bytes | None = None, **overrides: str)
     files["contributions.csv"] = (
         "region_code,territory_code,theme,contributions,share_pct,source\n75,75,prevention,315,17,003_69b1a6520f933c0b.txt:53-56\n"
     )
+    files["status_totals.csv"] = (
+        "id,region_code,scope,territory_code,as_of,as_of_label,total,realise,en_cours,quote,source,remark\n"
+        "ST-001-1,93,region,93,2023,sur l'année 2023,41,11,30,« 11 projets réalisés »,001_b025d499e17d2ded.txt:21,\n"
+    )
+    if status_totals_csv is not None:
+        files["status_totals.csv"] = status_totals_csv
     files.update(overrides)
     for name, content in files.items():
         path = root / "data" / name
@@ -244,3 +252,11 @@ def test_the_curated_exception_carries_its_remark():
     data = load_cnr_data(get_settings())
     p0501 = data.projects.set_index("id").loc["P-05-01"]
     assert "38052" in p0501["commune_codes"] and "Remarque :" in p0501["notes"]
+
+
+def test_status_totals_are_checked(tmp_path):
+    header = "id,region_code,scope,territory_code,as_of,as_of_label,total,realise,en_cours,quote,source,remark\n"
+    bad = header + "ST-1,93,region,93,08/11/2023,au 8 novembre,41,14,26,« … »,002_2c4c869459a1ff39.txt:26,\n"
+    problems = problems_for(tmp_path, status_totals_csv=bad)
+    assert any("date '08/11/2023'" in p for p in problems)
+    assert any("réalisés + en cours = 40, pas 41" in p for p in problems)

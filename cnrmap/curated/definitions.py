@@ -177,6 +177,20 @@ def remark_of(row: Mapping[str, object]) -> str:
     return capitalize(notes[start:].strip()) if start >= 0 else ""
 
 
+def published_totals(status_totals: pd.DataFrame) -> list[dict[str, object]]:
+    """The regional status totals the press kits print (as printed, never reconciled), for the home page.
+
+    Each: ``realise``, ``en_cours``, ``total``, ``as_of_label``, ``source`` and ``remark``.
+    """
+    if status_totals.empty:
+        return []
+    rows = status_totals[(status_totals["scope"] == "region") & status_totals["realise"].notna()]
+    return [
+        {key: row[key] for key in ("realise", "en_cours", "total", "as_of_label", "source", "remark")}
+        for row in rows.to_dict("records")
+    ]
+
+
 # --- propositions ---------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -156,12 +156,13 @@ def load_reference(settings: Settings) -> Reference:
 
 @dataclass(frozen=True)
 class CnrData:
-    """The three curated CNR santé datasets, validated."""
+    """The curated CNR santé datasets, validated (``status_totals``: the press kits' printed totals)."""
 
     projects: pd.DataFrame
     proposals: pd.DataFrame
     meetings: pd.DataFrame
     contributions: pd.DataFrame
+    status_totals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_cnr_data(settings: Settings) -> CnrData:
@@ -182,7 +183,9 @@ def load_cnr_data(settings: Settings) -> CnrData:
             problems,
             hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
         )
-    return CnrData(frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"])
+    return CnrData(
+        frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"], frames["status_totals"]
+    )
 
 
 def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:

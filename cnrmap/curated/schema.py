@@ -106,6 +106,25 @@ CONTRIBUTIONS = DatasetSchema(
     id_column=None,
 )
 
+STATUS_TOTALS = DatasetSchema(
+    name="status_totals",
+    path="status_totals.csv",
+    columns=(
+        Column("id", required=True),
+        Column("region_code", required=True),
+        Column("scope", required=True, vocabulary=_vocab(vocab.SCOPE_LEVELS)),
+        Column("territory_code", required=True),
+        Column("as_of", required=True),
+        Column("as_of_label", required=True),
+        Column("total", "int", required=True),
+        Column("realise", "int"),
+        Column("en_cours", "int"),
+        Column("quote", required=True),
+        Column("source", required=True),
+        Column("remark"),
+    ),
+)
+
 REGIONS = DatasetSchema(
     name="regions",
     path="reference/regions.csv",
@@ -151,5 +170,5 @@ DEPARTMENT_BOUNDS = DatasetSchema(
     id_column="code",
 )
 
-CNR_DATASETS: tuple[DatasetSchema, ...] = (PROJECTS, PROPOSALS, MEETINGS, CONTRIBUTIONS)
+CNR_DATASETS: tuple[DatasetSchema, ...] = (PROJECTS, PROPOSALS, MEETINGS, CONTRIBUTIONS, STATUS_TOTALS)
 REFERENCE_DATASETS: tuple[DatasetSchema, ...] = (REGIONS, DEPARTMENTS, COMMUNES, DEPARTMENT_BOUNDS)

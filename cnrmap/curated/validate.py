@@ -14,7 +14,7 @@ import pandas as pd
 
 from cnrmap.config import get_settings
 from cnrmap.curated.definitions import REMARK
-from cnrmap.curated.schema import CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
+from cnrmap.curated.schema import CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, STATUS_TOTALS, DatasetSchema
 from cnrmap.errors import Problem
 
 SEED_REF = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt:\d+(-\d+)?$")
@@ -219,7 +219,26 @@ def _check_contributions(frame: pd.DataFrame, reference) -> list[Problem]:
     return c.problems
 
 
+def _check_status_totals(frame: pd.DataFrame, reference) -> list[Problem]:
+    c = _Checker(STATUS_TOTALS, frame)
+    c.required_and_vocabularies()
+    c.unique_ids()
+    c.sources()
+    c.codes("region_code", reference.regions["code"], "région")
+    departments = reference.departments.set_index("code")["region_code"]
+    for line, row in frame.iterrows():
+        if not (FULL_DATE.match(row["as_of"]) or re.fullmatch(r"\d{4}", row["as_of"])):
+            c.add(line, "as_of", f"date {row['as_of']!r} : AAAA-MM-JJ ou AAAA attendu")
+        if row["scope"] == "departement" and departments.get(row["territory_code"]) != row["region_code"]:
+            c.add(line, "territory_code", f"le département {row['territory_code']!r} n'est pas dans la région indiquée")
+        parts = [row[s] for s in ("realise", "en_cours") if not pd.isna(row[s])]
+        if len(parts) == 2 and sum(parts) != row["total"]:
+            c.add(line, "total", f"réalisés + en cours = {sum(parts)}, pas {row['total']} : recopier le document")
+    return c.problems
+
+
 CHECKS = {
+    "status_totals": _check_status_totals,
     "projects": _check_projects,
     "proposals": _check_proposals,
     "meetings": _check_meetings,
