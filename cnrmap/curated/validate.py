@@ -1,18 +1,17 @@
 """Every rule of the data dictionary (``data/README.md``), checked at once, reported in French.
 
-``cnrmap validate`` exits 1 on any problem and 0 with a one-line summary otherwise.
+The ``cnrmap validate`` command (:mod:`cnrmap.cli.validate`) prints what :func:`validate` returns.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
 
 import pandas as pd
 
-from cnrmap.config import Settings, get_settings
+from cnrmap.config import Settings
 from cnrmap.curated.schema import CNR_DATASETS, CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
 from cnrmap.errors import DataError, Problem
 
@@ -243,25 +242,6 @@ def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
             problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
     problems += validate_frames(frames, reference)
     return problems, {name: len(frame) for name, frame in frames.items()}
-
-
-def _run(args: argparse.Namespace) -> int:
-    problems, counts = validate(get_settings())
-    if problems:
-        print(f"{len(problems)} erreur(s) dans les données :")
-        for problem in problems:
-            print(f"- {problem}")
-        return 1
-    print(
-        f"Données valides : {counts['projects']} projets, {counts['proposals']} propositions, "
-        f"{counts['meetings']} réunions."
-    )
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("validate", help="vérifier les jeux de données du CNR santé (data/)")
-    parser.set_defaults(func=_run)
 
 
 __all__ = ["MEETINGS", "PROJECTS", "PROPOSALS", "validate", "validate_frames"]
