@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from cnrmap.config import PROJECT_ROOT, Settings, get_settings
+from cnrmap.config import Settings, get_settings
 
 
 def _mirror_dir() -> Path | None:
-    candidate = os.environ.get("CNRMAP_MIRROR") or str(PROJECT_ROOT.parent / "shared")
-    path = Path(candidate)
+    settings = get_settings()
+    path = Path(settings.mirror or settings.root.parent / "shared")
     return path if (path / "france-geojson").is_dir() else None
 
 
