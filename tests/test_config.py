@@ -89,3 +89,12 @@ def test_installed_package_outside_the_checkout(tmp_path):
     elsewhere = run(tmp_path)
     assert elsewhere.returncode == 1
     assert "Dossier de données de cnrmap introuvable" in elsewhere.stderr and "CNRMAP_ROOT" in elsewhere.stderr
+
+
+def test_the_library_never_imports_the_tools():
+    offenders = [
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.glob("cnrmap/**/*.py")
+        if re.search(r"^\s*(from|import) tools\b", p.read_text(encoding="utf-8"), re.MULTILINE)
+    ]
+    assert offenders == []
