@@ -57,3 +57,11 @@ def test_inline_html_is_standalone():
     assert not re.search(r"<link[^>]*stylesheet", html)
     assert "L.circleMarker" in html and "jQuery" in html
     assert "url(data:image/png;base64," in html and "url(images/" not in html
+
+
+def test_default_urls_name_the_module_that_declares_the_folders():
+    """Streamlit serves a component declared in module M as ``/component/M.<name>/``."""
+    import cnrmap.cached
+
+    assert f"/component/{cnrmap.cached.__name__}." == assets.DEFAULT_BASE_URL
+    assert callable(cnrmap.cached.static_assets)
