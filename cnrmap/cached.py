@@ -72,11 +72,24 @@ def departments():
 
 
 @st.cache_resource(show_spinner=False)
-def static_assets() -> None:
-    """Copy Leaflet and jQuery from the installed packages into the folder Streamlit serves (once)."""
-    from cnrmap.leaflet.assets import install_static
+def _asset_folders() -> dict[str, str]:
+    from cnrmap.leaflet.assets import locate_assets
 
-    install_static(settings().root / "static")
+    return {name: str(folder) for name, folder in locate_assets().folders().items()}
+
+
+def static_assets() -> None:
+    """Make Streamlit serve Leaflet and jQuery straight from their installed packages (nothing is copied).
+
+    Each package folder is declared as a custom component, which Streamlit serves at
+    ``/component/cnrmap.cached.<name>/`` (:data:`cnrmap.leaflet.assets.DEFAULT_BASE_URL`): the map's iframe
+    loads ``leaflet.js``, ``leaflet.css`` (and its ``images/``) and ``jquery.min.js`` from there. Declared on
+    every run of the page, before the map: the declaration is a dictionary entry of the server's runtime.
+    """
+    import streamlit.components.v1 as components
+
+    for name, folder in or_stop(_asset_folders).items():
+        components.declare_component(name, path=folder)
 
 
 @st.cache_data(show_spinner=False, ttl=60)

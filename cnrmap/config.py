@@ -1,25 +1,101 @@
-"""The one place where paths, cache locations and the mirror are decided.
+"""The one place where paths, cache locations, the mirror and the browser are decided.
 
-Everything that needs a path asks :func:`get_settings`; environment variables are read here only.
+Everything that needs a path or a setting asks :func:`get_settings`; the environment is read here only:
+
+============================  =========================================================================
+``CNRMAP_ROOT``               project root (the checkout holding ``data/`` and ``geo/``)
+``CNRMAP_DATA_DIR``           replaces the curated data folder (to check a copy being edited)
+``CNRMAP_CACHE_DIR``          moves both caches under one folder (``<dir>/geo`` and ``<dir>/data``)
+``CNRMAP_MIRROR``             folder or base URL of a mirror of the official sources
+``CNRMAP_CHROMIUM``           Chromium executable for the image export
+============================  =========================================================================
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from cnrmap.errors import DataError
+
+ROOT_ENV = "CNRMAP_ROOT"
+DATA_DIR_ENV = "CNRMAP_DATA_DIR"
+CACHE_DIR_ENV = "CNRMAP_CACHE_DIR"
+MIRROR_ENV = "CNRMAP_MIRROR"
+CHROMIUM_ENV = "CNRMAP_CHROMIUM"
+
+# A checkout is recognised by these files (the data the app shows, and the app itself).
+ROOT_MARKERS = ("data/projects.csv", "app.py")
+
+# Where the package sits: the checkout itself for an editable install or a run from the checkout,
+# site-packages after a plain ``pip install .`` (then it holds no data and is not a project root).
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+def _is_project_root(folder: Path) -> bool:
+    return all((folder / marker).is_file() for marker in ROOT_MARKERS)
+
+
+def find_root(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The project root: ``$CNRMAP_ROOT``, else the current folder or a parent, else the package's parent.
+
+    A folder is a project root when it holds ``data/projects.csv`` and ``app.py``.
+
+    Parameters
+    ----------
+    environ : Mapping[str, str], optional
+        Environment to read (default: ``os.environ``).
+    cwd : Path, optional
+        Folder to start the search from (default: the current directory).
+
+    Returns
+    -------
+    Path
+        Absolute path of the project root.
+
+    Raises
+    ------
+    DataError
+        If ``CNRMAP_ROOT`` names a folder without the project's data, or if no project root is found
+        (typically after ``pip install .`` run from outside the checkout).
+    """
+    environ = os.environ if environ is None else environ
+    named = environ.get(ROOT_ENV)
+    if named:
+        root = Path(named).expanduser().resolve()
+        if not _is_project_root(root):
+            raise DataError(
+                f"{ROOT_ENV}={named!r} ne désigne pas le dossier du projet cnrmap : "
+                f"{' et '.join(ROOT_MARKERS)} y sont introuvables.",
+                hint=f"Donner à {ROOT_ENV} le chemin de la copie du dépôt (le dossier qui contient app.py et data/).",
+            )
+        return root
+    start = (Path(cwd) if cwd is not None else Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if _is_project_root(folder):
+            return folder
+    if _is_project_root(_PACKAGE_PARENT):
+        return _PACKAGE_PARENT
+    raise DataError(
+        f"Dossier de données de cnrmap introuvable : ni {start} ni ses dossiers parents ne contiennent "
+        f"{' et '.join(ROOT_MARKERS)}, et le paquet installé ({_PACKAGE_PARENT}) n'en contient pas.",
+        hint=(
+            "Lancer l'application ou la commande depuis la copie du dépôt cnrmap (le dossier qui contient "
+            f"app.py et data/), ou définir {ROOT_ENV} : export {ROOT_ENV}=/chemin/vers/la/copie/du/depot."
+        ),
+    )
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Locations used by the library.
+    """Locations and external programs used by the library.
 
     Attributes
     ----------
     root:
-        Project root (holds ``data/`` and ``geo/``).
+        Project root (holds ``app.py``, ``data/`` and ``geo/``).
     data_dir:
         Curated CNR datasets and embedded reference tables (tracked).
     geo_dir:
@@ -31,6 +107,12 @@ class Settings:
     mirror:
         A folder or base URL laid out like ``shared/`` (``france-geojson/…``, ``opendata/<dataset>/<file>``)
         that replaces the official hosts, or ``None``.
+    cache_dir:
+        The folder holding both caches when one was chosen (``CNRMAP_CACHE_DIR``), else ``None``
+        (``geo/cache`` and ``data/cache`` of the project).
+    chromium:
+        Chromium executable (path or command name) named by ``CNRMAP_CHROMIUM``, else ``None``
+        (the first Chromium found on the ``PATH``).
     """
 
     root: Path
@@ -39,10 +121,34 @@ class Settings:
     boundary_cache: Path
     data_cache: Path
     mirror: str | None
+    cache_dir: Path | None = None
+    chromium: str | None = None
 
     @property
     def embedded_geo_dir(self) -> Path:
+        """Tracked fallback boundaries."""
         return self.geo_dir / "embedded"
+
+    @property
+    def app_path(self) -> Path:
+        """The Streamlit entry point (``streamlit run`` it from :attr:`root`)."""
+        return self.root / "app.py"
+
+
+def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process (a server, a command): this process' own, plus ``extra``.
+
+    Parameters
+    ----------
+    extra : Mapping[str, str], optional
+        Variables to add or replace (``CNRMAP_*`` names among them are read by the child's settings).
+
+    Returns
+    -------
+    dict[str, str]
+        A new dictionary; this process' environment is left unchanged.
+    """
+    return {**os.environ, **(extra or {})}
 
 
 def get_settings(
@@ -54,21 +160,33 @@ def get_settings(
 
     ``mirror=""`` means "no mirror", even when ``CNRMAP_MIRROR`` is set.
 
-    ``CNRMAP_MIRROR`` sets the mirror, ``CNRMAP_DATA_DIR`` replaces the curated data folder (to check
-    a copy being edited), ``CNRMAP_CACHE_DIR`` moves both caches under one folder
-    (``<dir>/geo`` and ``<dir>/data``), which tests use to start from an empty cache.
+    Parameters
+    ----------
+    root : Path, optional
+        Project root; default: :func:`find_root`.
+    mirror : str, optional
+        Mirror folder or URL; default: ``CNRMAP_MIRROR``.
+    cache_dir : Path, optional
+        Folder of both caches; default: ``CNRMAP_CACHE_DIR``, else the project's ``geo/cache`` and
+        ``data/cache`` (tests pass an empty folder to start from an empty cache).
+
+    Raises
+    ------
+    DataError
+        If no project root is given or found (see :func:`find_root`).
     """
-    root = Path(root) if root is not None else PROJECT_ROOT
-    env_cache = os.environ.get("CNRMAP_CACHE_DIR")
+    environ = os.environ
+    root = Path(root) if root is not None else find_root(environ)
+    env_cache = environ.get(CACHE_DIR_ENV)
     cache_root = Path(cache_dir) if cache_dir is not None else (Path(env_cache) if env_cache else None)
     if cache_root is not None:
         boundary_cache, data_cache = cache_root / "geo", cache_root / "data"
     else:
         boundary_cache, data_cache = root / "geo" / "cache", root / "data" / "cache"
-    mirror = (mirror if mirror is not None else os.environ.get("CNRMAP_MIRROR")) or None
+    mirror = (mirror if mirror is not None else environ.get(MIRROR_ENV)) or None
     if mirror and "://" not in mirror:
         mirror = str(Path(mirror).expanduser().resolve())
-    env_data = os.environ.get("CNRMAP_DATA_DIR")
+    env_data = environ.get(DATA_DIR_ENV)
     return Settings(
         root=root,
         data_dir=Path(env_data) if env_data else root / "data",
@@ -76,4 +194,6 @@ def get_settings(
         boundary_cache=boundary_cache,
         data_cache=data_cache,
         mirror=mirror,
+        cache_dir=cache_root,
+        chromium=environ.get(CHROMIUM_ENV) or None,
     )

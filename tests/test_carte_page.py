@@ -8,9 +8,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import get_settings
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(get_settings().app_path)
 
 
 @pytest.fixture(autouse=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import get_settings
 
-APP = str(PROJECT_ROOT / "app.py")
+ROOT = get_settings().root
+APP = str(ROOT / "app.py")
 PAGES = ["views/1_Carte.py", "views/2_Propositions.py", "views/3_Projets.py", "views/4_Sources.py"]
 
 
@@ -92,7 +92,7 @@ def test_proposals_filters_change_the_table():
 
 def test_broken_dataset_gives_a_french_error(tmp_path, monkeypatch):
     data = tmp_path / "data"
-    shutil.copytree(Path(PROJECT_ROOT) / "data", data, ignore=shutil.ignore_patterns("cache"))
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("cache"))
     text = (data / "projects.csv").read_text(encoding="utf-8")
     (data / "projects.csv").write_text(text.replace(",prevention,", ",sante_publique,", 1), encoding="utf-8")
     monkeypatch.setenv("CNRMAP_DATA_DIR", str(data))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnrmap.config import get_settings
+from cnrmap.config import child_environment, get_settings
 from cnrmap.curated.load import load_cnr_data, load_projects, validate
 from cnrmap.errors import DataError
 
@@ -233,7 +232,7 @@ def test_cli_validate_exit_codes(tmp_path):
 def test_cli_validate_reports_every_error_and_exits_1(tmp_path):
     rows = f"P-A,13,T,,sante,13004,43.5,4.7,commune,non_renseigne,,,{SRC},\nP-A,13,T,,prevention,13004,43.5,4.7,commune,non_renseigne,,,,\n"
     make_data(tmp_path, PROJECTS_HEADER + rows)
-    env = {**os.environ, "CNRMAP_DATA_DIR": str(tmp_path / "data")}
+    env = child_environment({"CNRMAP_DATA_DIR": str(tmp_path / "data")})
     run = subprocess.run([sys.executable, "-m", "cnrmap.cli", "validate"], capture_output=True, text=True, env=env)
     assert run.returncode == 1
     assert "3 erreur(s) dans les données" in run.stdout

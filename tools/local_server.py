@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -10,8 +9,9 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import child_environment, get_settings
 
 
 def free_port() -> int:
@@ -22,8 +22,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_app(
+    env: dict[str, str] | None = None, timeout: float = 60, root: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run app.py`` on a free local port; yield its base URL and process once it answers.
+
+    Parameters
+    ----------
+    env : dict, optional
+        Variables added to this process' environment for the server.
+    timeout : float
+        Seconds the server may take to answer.
+    root : Path, optional
+        Checkout whose ``app.py`` is run, from that folder (default: :attr:`cnrmap.config.Settings.root`).
 
     Raises
     ------
@@ -37,8 +48,8 @@ def running_app(env: dict[str, str] | None = None, timeout: float = 60) -> Itera
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
+        cwd=root if root is not None else get_settings().root,
+        env=child_environment(env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -61,7 +61,7 @@ def department_bounds_table(departments: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.reference_tables", description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="mirror", required=True, help="dossier miroir des sources officielles")
     args = parser.parse_args(argv)
     mirror = Path(args.mirror)

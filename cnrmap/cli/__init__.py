@@ -1,4 +1,8 @@
-"""The ``cnrmap`` command line. Each sub-command lives in its own module, which registers itself here."""
+"""The ``cnrmap`` command line: one module of this package per sub-command, each with ``register(subparsers)``.
+
+Domain modules hold the library functions only; a command module parses its options, calls them and
+prints the result. A :class:`~cnrmap.errors.DataError` is printed in French on stderr with exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,9 @@ from cnrmap.errors import DataError
 
 # Modules exposing ``register(subparsers)``; each sub-parser sets ``func(args) -> int``.
 COMMAND_MODULES: tuple[str, ...] = (
-    "cnrmap.curated.validate",
-    "cnrmap.sources.fetch",
-    "cnrmap.sources.doctor",
+    "cnrmap.cli.validate",
+    "cnrmap.cli.fetch",
+    "cnrmap.cli.doctor",
     "cnrmap.cli.render",
     "cnrmap.importer.core",
     "cnrmap.cli.export",

@@ -10,6 +10,7 @@ import argparse
 import re
 from pathlib import Path
 
+from cnrmap.cli.options import add_view_arguments, state_from_args
 from cnrmap.errors import DataError
 
 FORMATS = ("png", "csv", "csv-fr", "geojson")
@@ -19,17 +20,9 @@ PLACEHOLDER = "{territoire}"
 
 def _render_options() -> argparse.ArgumentParser:
     """A parser holding ``cnrmap render``'s view options, to inherit them (``parents=``)."""
-    from cnrmap.cli.render import add_view_arguments
-
     parent = argparse.ArgumentParser(add_help=False)
     add_view_arguments(parent)
     return parent
-
-
-def _state(args: argparse.Namespace, territory: str):
-    from cnrmap.cli.render import state_from_args
-
-    return state_from_args(args, territory)
 
 
 def output_path(out: str, territory: str, several: bool) -> Path:
@@ -85,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
 
     fmt = _format(args)
     territories = list(dict.fromkeys(args.territory or ["FR"]))
-    states = [_state(args, t) for t in territories]
+    states = [state_from_args(args, t) for t in territories]
     size = export_png.parse_size(args.size) if fmt == "png" else None
     settings = get_settings()
     data = datasets.load_cnr_data(settings)

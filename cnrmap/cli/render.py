@@ -5,63 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cnrmap import vocab
-from cnrmap.carte import classify
+from cnrmap.cli.options import add_view_arguments, state_from_args
 from cnrmap.errors import DataError
 
 
 def _indicator_help() -> str:
+    """The registry of indicators (levels, years, installed), as ``render --help`` shows it."""
     from cnrmap.config import get_settings
-    from cnrmap.indicators import cnr as cnr_indicators
-    from cnrmap.indicators import official as indicators
+    from cnrmap.indicators import registry
 
     try:
-        listed = indicators.list_indicators(get_settings()) + cnr_indicators.catalogue()
+        return registry.describe(list(registry.catalogue(get_settings()).values()))
     except DataError:
         return "Indicateurs : voir « cnrmap doctor »."
-    lines = []
-    for ind in listed:
-        levels = ", ".join(ind.levels)
-        state = "" if ind.installed else " — non installé"
-        lines.append(f"  {ind.id} : {ind.label} ({levels}){state}")
-    return "Indicateurs disponibles :\n" + "\n".join(lines)
-
-
-def state_from_args(args: argparse.Namespace, territory: str | None = None):
-    """The :class:`cnrmap.carte.state.MapState` of ``cnrmap render``'s options.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed options of ``cnrmap render`` or ``cnrmap export``.
-    territory : str, optional
-        Territory to use instead of ``args.territory``.
-
-    Raises
-    ------
-    DataError
-        If an option value is invalid (French message quoting it).
-    """
-    from cnrmap.carte.state import MapState, parse_territory
-
-    try:
-        return MapState(
-            territory=parse_territory(territory if territory is not None else args.territory),
-            level=args.level,
-            indicator=args.indicator,
-            method=args.method,
-            classes=args.classes,
-            palette=args.palette,
-            overlay=args.overlay,
-            theme=args.theme,
-            statuses=tuple(args.status or ()),
-            fixed_breaks=not args.local_breaks,
-            basemap=args.basemap,
-            need=args.need,
-            threshold=args.threshold,
-        )
-    except ValueError as exc:
-        raise DataError(f"Option invalide : {exc}.", hint="Voir : cnrmap render --help") from exc
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -84,50 +40,6 @@ def _run(args: argparse.Namespace) -> int:
     size = out.stat().st_size / 1024
     print(f"Carte écrite : {out} ({size:.0f} Ko, {len(result.table)} territoires, « {result.indicator.label} »).")
     return 0
-
-
-def add_view_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options that describe a map view, shared by ``render`` and ``export``."""
-    parser.add_argument(
-        "--territory", default="FR", metavar="FR|region:CODE|departement:CODE", help="territoire (défaut : FR)"
-    )
-    parser.add_argument(
-        "--level", default="departement", choices=["departement", "commune"], help="maille (défaut : departement)"
-    )
-    parser.add_argument(
-        "--indicator",
-        default=None,
-        metavar="NOM",
-        help="indicateur (défaut : densité de médecins généralistes par département, zonage par commune)",
-    )
-    parser.add_argument("--overlay", default=None, metavar="NOM", help="indicateur dessiné en contours par-dessus")
-    parser.add_argument("--method", default="quantiles", choices=list(classify.METHODS), help="classification")
-    parser.add_argument("--classes", type=int, default=5, metavar="N", help="nombre de classes (2 à 9, défaut : 5)")
-    parser.add_argument(
-        "--palette", default=classify.DEFAULT_PALETTE, choices=list(classify.PALETTES), help="palette de couleurs"
-    )
-    parser.add_argument("--theme", default=None, choices=list(vocab.THEMES), help="thème des projets affichés")
-    parser.add_argument(
-        "--status",
-        action="append",
-        choices=list(vocab.STATUSES),
-        help="statut des projets affichés (répétable ; défaut : tous)",
-    )
-    parser.add_argument(
-        "--need",
-        default=None,
-        choices=["zip_sans_projet", "seuil_sans_projet", "projet_hors_besoin"],
-        help="lecture croisée besoins / projets",
-    )
-    parser.add_argument("--threshold", type=float, default=None, metavar="SEUIL", help="seuil de la lecture croisée")
-    parser.add_argument(
-        "--local-breaks",
-        action="store_true",
-        help="classes calculées sur le territoire affiché (par défaut : sur toute la France, cartes comparables)",
-    )
-    parser.add_argument(
-        "--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (entièrement hors ligne)"
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,18 +1,16 @@
 """Every rule of the data dictionary (``data/README.md``), checked at once, reported in French.
 
-``cnrmap validate`` exits 1 on any problem and 0 with a one-line summary otherwise.
+The ``cnrmap validate`` command (:mod:`cnrmap.cli.validate`) prints what :func:`validate` returns.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
 
 import pandas as pd
 
-from cnrmap.config import get_settings
 from cnrmap.curated.definitions import REMARK
 from cnrmap.curated.schema import CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, STATUS_TOTALS, DatasetSchema
 from cnrmap.errors import Problem
@@ -252,27 +250,6 @@ def validate_frames(frames: dict[str, pd.DataFrame], reference) -> list[Problem]
     for name, frame in frames.items():
         problems += CHECKS[name](frame, reference)
     return problems
-
-
-def _run(args: argparse.Namespace) -> int:
-    from cnrmap.curated.load import validate
-
-    problems, counts = validate(get_settings())
-    if problems:
-        print(f"{len(problems)} erreur(s) dans les données :")
-        for problem in problems:
-            print(f"- {problem}")
-        return 1
-    print(
-        f"Données valides : {counts['projects']} projets, {counts['proposals']} propositions, "
-        f"{counts['meetings']} réunions."
-    )
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("validate", help="vérifier les jeux de données du CNR santé (data/)")
-    parser.set_defaults(func=_run)
 
 
 __all__ = ["MEETINGS", "PROJECTS", "PROPOSALS", "validate_frames"]

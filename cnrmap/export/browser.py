@@ -10,16 +10,16 @@ machines often cannot reach). ``CNRMAP_CHROMIUM`` names another executable.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from cnrmap.config import CHROMIUM_ENV, get_settings
 from cnrmap.errors import DataError
 
-ENV_EXECUTABLE = "CNRMAP_CHROMIUM"
+ENV_EXECUTABLE = CHROMIUM_ENV
 EXECUTABLE_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # No sandbox: containers and CI runners rarely allow it. The rest keeps Chromium off the network.
 LAUNCH_ARGS = (
@@ -51,8 +51,8 @@ def find_executable(executable: str | None = None) -> str:
     Parameters
     ----------
     executable : str, optional
-        Path or command name; defaults to ``$CNRMAP_CHROMIUM``, then the first of :data:`EXECUTABLE_NAMES`
-        found on the ``PATH``.
+        Path or command name; defaults to ``$CNRMAP_CHROMIUM`` (:attr:`cnrmap.config.Settings.chromium`),
+        then the first of :data:`EXECUTABLE_NAMES` found on the ``PATH``.
 
     Returns
     -------
@@ -64,7 +64,7 @@ def find_executable(executable: str | None = None) -> str:
     BrowserUnavailable
         If no executable is found (the wanted name is quoted).
     """
-    wanted = executable or os.environ.get(ENV_EXECUTABLE) or None
+    wanted = executable or get_settings().chromium
     candidates = (wanted,) if wanted else EXECUTABLE_NAMES
     for name in candidates:
         found = shutil.which(name)

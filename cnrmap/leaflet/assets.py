@@ -1,16 +1,17 @@
 """Offline front-end assets: Leaflet and jQuery taken from installed Python packages, never from a CDN.
 
-The files stay in their packages (``django-js-lib-leaflet``, ``xstatic-jquery``). The Streamlit app copies
-them at start-up into its git-ignored ``static/vendor/`` folder, served at ``/app/static/vendor/``; a
-standalone HTML export inlines them.
+The files stay in their packages (``django-js-lib-leaflet``, ``xstatic-jquery``) and nothing is copied.
+The Streamlit app serves each package folder as it is: :func:`cnrmap.cached.static_assets` declares it as a
+Streamlit custom component (``streamlit.components.v1.declare_component(name, path=folder)``), and
+Streamlit serves a component ``name`` declared in module ``cnrmap.cached`` at
+``/component/cnrmap.cached.<name>/<file>`` (the CSS finds its ``images/`` beside it). A standalone HTML
+export inlines the files instead.
 """
 
 from __future__ import annotations
 
 import base64
-import filecmp
 import re
-import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,23 +20,28 @@ import folium
 
 from cnrmap.errors import DataError
 
-DEFAULT_BASE_URL = "/app/static/vendor"
-VENDOR_DIR = "vendor"
+# Where Streamlit serves the folders declared by cnrmap.cached.static_assets: ``/component/<module>.<name>/``.
+SERVING_MODULE = "cnrmap.cached"
+DEFAULT_BASE_URL = f"/component/{SERVING_MODULE}."
 
 LEAFLET_VERSION = "1.9.4"
 
 
 @dataclass(frozen=True)
 class Assets:
-    """Paths of the vendored front-end files inside their installed packages."""
+    """Paths of the front-end files inside their installed packages."""
 
     leaflet_js: Path
     leaflet_css: Path
     leaflet_images: tuple[Path, ...]
     jquery_js: Path
 
+    def folders(self) -> dict[str, Path]:
+        """Name → package folder to serve as it is (``leaflet`` holds ``images/`` beside ``leaflet.css``)."""
+        return {"leaflet": self.leaflet_js.parent, "jquery": self.jquery_js.parent}
+
     def files(self) -> dict[str, Path]:
-        """Relative target name (under ``vendor/``) → source path."""
+        """``<folder name>/<file>`` → path, for every file a map uses."""
         out = {
             "leaflet/leaflet.js": self.leaflet_js,
             "leaflet/leaflet.css": self.leaflet_css,
@@ -88,36 +94,13 @@ def locate_assets() -> Assets:
     return assets
 
 
-def install_static(static_dir: Path) -> Path:
-    """Copy Leaflet and jQuery into ``<static_dir>/vendor/`` (idempotent: unchanged files are not rewritten).
-
-    Parameters
-    ----------
-    static_dir : Path
-        The app's static folder (``<repo>/static``, served by Streamlit at ``/app/static/``).
-
-    Returns
-    -------
-    Path
-        The ``vendor`` folder.
-    """
-    vendor = Path(static_dir) / VENDOR_DIR
-    for name, source in locate_assets().files().items():
-        target = vendor / name
-        if target.is_file() and filecmp.cmp(source, target, shallow=False):
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
-    return vendor
-
-
 def local_js_css(base_url: str = DEFAULT_BASE_URL) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The ``(name, url)`` lists of scripts and stylesheets a map needs, served from ``base_url``."""
-    base = base_url.rstrip("/")
-    js = [("leaflet", f"{base}/leaflet/leaflet.js"), ("jquery", f"{base}/jquery/jquery.min.js")]
-    css = [("leaflet_css", f"{base}/leaflet/leaflet.css")]
+    """The ``(name, url)`` lists of scripts and stylesheets a map needs: ``<base_url><folder>/<file>``.
+
+    With the default, ``/component/cnrmap.cached.leaflet/leaflet.js`` and so on (see :data:`DEFAULT_BASE_URL`).
+    """
+    js = [("leaflet", f"{base_url}leaflet/leaflet.js"), ("jquery", f"{base_url}jquery/jquery.min.js")]
+    css = [("leaflet_css", f"{base_url}leaflet/leaflet.css")]
     return js, css
 
 
@@ -132,7 +115,8 @@ def use_local_assets(m: folium.Map, base_url: str = DEFAULT_BASE_URL) -> folium.
     m : folium.Map
         The map (modified in place).
     base_url : str
-        Where the ``vendor`` folder is served; ``/app/static/vendor`` for the Streamlit app.
+        Prefix of the folders' URLs (``<base_url>leaflet/leaflet.js``); the default is where the Streamlit
+        app serves them once :func:`cnrmap.cached.static_assets` ran.
 
     Returns
     -------
@@ -157,6 +141,7 @@ def _walk(element: folium.Element):
         yield from _walk(child)
 
 
+_INLINE_PREFIX = "cnrmap-vendor:"  # placeholder URLs, replaced by the files' text
 _SCRIPT_SRC = re.compile(r'<script\s+src="([^"]+)"\s*>\s*</script>')
 _CSS_LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="([^"]+)"\s*/?>')
 _CSS_URL = re.compile(r"url\((['\"]?)images/([^'\")]+)\1\)")
@@ -193,7 +178,7 @@ def inline_html(m: folium.Map) -> str:
     """
     assets = locate_assets()
     saved = {k: m.__dict__[k] for k in ("default_js", "default_css") if k in m.__dict__}
-    use_local_assets(m, base_url="cnrmap-vendor:")
+    use_local_assets(m, base_url=_INLINE_PREFIX)
     try:
         html = m.get_root().render()
     finally:
@@ -203,10 +188,10 @@ def inline_html(m: folium.Map) -> str:
             else:
                 m.__dict__.pop(k, None)
     inline_js = {
-        "cnrmap-vendor:/leaflet/leaflet.js": assets.leaflet_js.read_text(encoding="utf-8"),
-        "cnrmap-vendor:/jquery/jquery.min.js": assets.jquery_js.read_text(encoding="utf-8"),
+        f"{_INLINE_PREFIX}leaflet/leaflet.js": assets.leaflet_js.read_text(encoding="utf-8"),
+        f"{_INLINE_PREFIX}jquery/jquery.min.js": assets.jquery_js.read_text(encoding="utf-8"),
     }
-    inline_css = {"cnrmap-vendor:/leaflet/leaflet.css": _leaflet_css_inlined(assets)}
+    inline_css = {f"{_INLINE_PREFIX}leaflet/leaflet.css": _leaflet_css_inlined(assets)}
 
     def script(match: re.Match[str]) -> str:
         code = inline_js.get(match.group(1))

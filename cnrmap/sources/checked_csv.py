@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cnrmap.config import PROJECT_ROOT
+from cnrmap.config import find_root
 from cnrmap.errors import DataError, Problem
 
 FIRST_DATA_LINE = 2  # line 1 is the header
@@ -28,12 +28,15 @@ _QUOTED = re.compile(r'"[^"]*"')
 _SEPARATOR_NAMES = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the project when it is inside it (``data/indicators/…``), else as given."""
+def display_path(path: Path, root: Path | None = None) -> str:
+    """``path`` relative to the project when it is inside it (``data/indicators/…``), else as given.
+
+    ``root`` defaults to :func:`cnrmap.config.find_root` (the path is shown as given when there is none).
+    """
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
+        return str(path.resolve().relative_to(root if root is not None else find_root()))
+    except (ValueError, DataError):
         return str(path)
 
 

@@ -1,20 +1,20 @@
-"""``cnrmap doctor``: what is installed, what is missing, and the command that fixes it.
+"""What is installed, what is missing, and the command that fixes it (``cnrmap doctor``, Sources page).
 
 The app needs the department boundaries (fetched, or the embedded fallback) and the committed tables
-of ``data/reference/`` and ``data/indicators/``: if one is missing, the exit code is 1. Everything
-fetched (commune boundaries, zoning and populations per commune, COG, patients without a médecin
-traitant) is optional: reported as missing with the command that installs it, exit code unchanged.
+of ``data/reference/`` and ``data/indicators/``: if one is missing, the check is required and failing
+(``cnrmap doctor``, in :mod:`cnrmap.cli.doctor`, then exits with 1). Everything fetched (commune
+boundaries, zoning and populations per commune, COG, patients without a médecin traitant) is
+optional: reported as missing with the command that installs it.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from cnrmap.config import Settings, get_settings
+from cnrmap.config import Settings
 from cnrmap.errors import DataError
 from cnrmap.geo.boundaries import installed_commune_departments, load_departments
 from cnrmap.geo.codes import ALL_DEPARTMENTS
@@ -191,19 +191,3 @@ def render(checks: list[Check]) -> str:
         else f"{len(failing)} élément(s) requis manquant(s) : l'application ne peut pas démarrer correctement."
     )
     return "\n".join(lines)
-
-
-def _run(args: argparse.Namespace) -> int:
-    checks = diagnose(get_settings())
-    print(render(checks))
-    return 1 if any(c.required and not c.ok for c in checks) else 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``doctor`` sub-command."""
-    parser = subparsers.add_parser(
-        "doctor",
-        help="dire ce qui est installé, ce qui manque et comment l'obtenir",
-        description="Liste les jeux de données installés (millésime, effectifs, emplacement) et ceux qui manquent.",
-    )
-    parser.set_defaults(func=_run)

@@ -1,13 +1,12 @@
-"""``cnrmap fetch``: download the catalog's files into the local cache, hash-checked and atomic.
+"""Download the catalog's files into the local cache, hash-checked and atomic (``cnrmap fetch``).
 
-A mirror (``--from`` or ``CNRMAP_MIRROR``: a folder or a base URL laid out like ``shared/``) replaces
+The command line is in :mod:`cnrmap.cli.fetch`. A mirror (``--from`` or ``CNRMAP_MIRROR``: a folder or a base URL laid out like ``shared/``) replaces
 the official hosts entirely; without a mirror, files are taken from their official address. Files
 already in the cache with the right hash are not downloaded again.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import os
@@ -21,9 +20,9 @@ from pathlib import Path
 import pooch
 import requests
 
-from cnrmap.config import Settings, get_settings
+from cnrmap.config import Settings
 from cnrmap.errors import DataError
-from cnrmap.geo.codes import ALL_DEPARTMENTS, parse_department_list
+from cnrmap.geo.codes import ALL_DEPARTMENTS
 from cnrmap.sources.catalog import Source, SourceFile, file_sha256, load_catalog
 
 DOWNLOAD_TIMEOUT_S = 60
@@ -302,46 +301,3 @@ def build_national_cache(settings: Settings, progress: bool = False) -> str:
 def _say(enabled: bool, line: str) -> None:
     if enabled:
         print(line, file=sys.stderr, flush=True)
-
-
-def _run(args: argparse.Namespace) -> int:
-    settings = get_settings(mirror=args.mirror)
-    try:
-        departments = parse_department_list(args.departments) if args.departments else None
-    except ValueError as exc:
-        raise DataError(f"Liste de départements invalide : {exc}.", hint="Exemple : --departments 13,83,2A") from exc
-    origin = settings.mirror or "adresses officielles"
-    _say(not args.quiet, f"Source : {origin}. Cache : {settings.boundary_cache} et {settings.data_cache}.")
-    report = fetch(
-        settings,
-        only=args.only,
-        departments=departments,
-        all_departments=args.all_departments,
-        progress=not args.quiet,
-    )
-    print(report.summary())
-    return 0 if report.ok else 1
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``fetch`` sub-command."""
-    parser = subparsers.add_parser(
-        "fetch",
-        help="télécharger les données externes (contours, zonage, populations…) dans le cache local",
-        description=(
-            "Télécharge les fichiers du catalogue dans le cache local, vérifie leur empreinte SHA-256 "
-            "et convertit les contours en GeoParquet. Une seconde exécution ne télécharge rien."
-        ),
-    )
-    parser.add_argument("--only", nargs="+", metavar="ID", help="seulement ces jeux de données")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--departments", metavar="CODES", help="contours communaux de ces départements : 13,83")
-    group.add_argument("--all", dest="all_departments", action="store_true", help="contours de toutes les communes")
-    parser.add_argument(
-        "--from",
-        dest="mirror",
-        metavar="DOSSIER_OU_URL",
-        help="miroir organisé comme shared/ (remplace les hôtes officiels ; défaut : CNRMAP_MIRROR)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="ne pas afficher la progression")
-    parser.set_defaults(func=_run)
