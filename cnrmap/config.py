@@ -5,7 +5,8 @@ Everything that needs a path or a setting asks :func:`get_settings`; the environ
 ============================  =========================================================================
 ``CNRMAP_ROOT``               project root (the checkout holding ``data/`` and ``geo/``)
 ``CNRMAP_DATA_DIR``           replaces the curated data folder (to check a copy being edited)
-``CNRMAP_CACHE_DIR``          moves both caches under one folder (``<dir>/geo`` and ``<dir>/data``)
+``CNRMAP_CACHE_DIR``          the cache folder (``<dir>/geo``, ``<dir>/data``); default: the user cache folder
+                              (``~/.cache/cnrmap`` on Linux), never inside the checkout
 ``CNRMAP_MIRROR``             folder or base URL of a mirror of the official sources
 ``CNRMAP_CHROMIUM``           Chromium executable for the image export
 ============================  =========================================================================
@@ -17,6 +18,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import platformdirs
 
 from cnrmap.errors import DataError
 
@@ -108,8 +111,8 @@ class Settings:
         A folder or base URL laid out like ``shared/`` (``france-geojson/…``, ``opendata/<dataset>/<file>``)
         that replaces the official hosts, or ``None``.
     cache_dir:
-        The folder holding both caches when one was chosen (``CNRMAP_CACHE_DIR``), else ``None``
-        (``geo/cache`` and ``data/cache`` of the project).
+        The folder holding both caches: ``CNRMAP_CACHE_DIR``, else the user cache folder (``~/.cache/cnrmap``);
+        nothing is written into the checkout at run time.
     chromium:
         Chromium executable (path or command name) named by ``CNRMAP_CHROMIUM``, else ``None``
         (the first Chromium found on the ``PATH``).
@@ -151,6 +154,11 @@ def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, **(extra or {})}
 
 
+def default_cache() -> Path:
+    """The user cache folder of cnrmap (``~/.cache/cnrmap`` on Linux): outside the checkout, which may be read only."""
+    return platformdirs.user_cache_path("cnrmap")
+
+
 def get_settings(
     root: Path | None = None,
     mirror: str | None = None,
@@ -167,8 +175,8 @@ def get_settings(
     mirror : str, optional
         Mirror folder or URL; default: ``CNRMAP_MIRROR``.
     cache_dir : Path, optional
-        Folder of both caches; default: ``CNRMAP_CACHE_DIR``, else the project's ``geo/cache`` and
-        ``data/cache`` (tests pass an empty folder to start from an empty cache).
+        Folder of both caches; default: ``CNRMAP_CACHE_DIR``, else the user cache folder (``~/.cache/cnrmap``
+        on Linux; tests pass an empty folder to start from an empty cache).
 
     Raises
     ------
@@ -178,11 +186,8 @@ def get_settings(
     environ = os.environ
     root = Path(root) if root is not None else find_root(environ)
     env_cache = environ.get(CACHE_DIR_ENV)
-    cache_root = Path(cache_dir) if cache_dir is not None else (Path(env_cache) if env_cache else None)
-    if cache_root is not None:
-        boundary_cache, data_cache = cache_root / "geo", cache_root / "data"
-    else:
-        boundary_cache, data_cache = root / "geo" / "cache", root / "data" / "cache"
+    cache_root = Path(cache_dir) if cache_dir is not None else (Path(env_cache) if env_cache else default_cache())
+    boundary_cache, data_cache = cache_root / "geo", cache_root / "data"
     mirror = (mirror if mirror is not None else environ.get(MIRROR_ENV)) or None
     if mirror and "://" not in mirror:
         mirror = str(Path(mirror).expanduser().resolve())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cnrmap import config
-from cnrmap.config import child_environment, find_root, get_settings
+from cnrmap.config import child_environment, default_cache, find_root, get_settings
 from cnrmap.errors import DataError
 
 ROOT = get_settings().root
@@ -53,8 +53,9 @@ def test_environment_variables_are_settings(tmp_path, monkeypatch):
     monkeypatch.delenv("CNRMAP_CHROMIUM")
     monkeypatch.delenv("CNRMAP_CACHE_DIR")
     settings = get_settings(mirror="")
-    assert settings.chromium is None and settings.cache_dir is None and settings.mirror is None
-    assert settings.boundary_cache == ROOT / "geo" / "cache"
+    assert settings.chromium is None and settings.mirror is None
+    assert settings.cache_dir == default_cache() and settings.boundary_cache == default_cache() / "geo"
+    assert ROOT not in settings.cache_dir.parents
     assert child_environment({"CNRMAP_ROOT": "x"})["CNRMAP_ROOT"] == "x"
 
 

@@ -260,8 +260,7 @@ def _app_process(settings: Settings, repeat: int) -> dict[str, float] | None:
     from cnrmap.config import child_environment
 
     env = child_environment({"CNRMAP_ROOT": str(settings.root)})
-    if settings.cache_dir is not None:
-        env["CNRMAP_CACHE_DIR"] = str(settings.cache_dir)
+    env["CNRMAP_CACHE_DIR"] = str(settings.cache_dir)
     env["PYTHONPATH"] = str(settings.root) + os.pathsep + env.get("PYTHONPATH", "")  # cnrmap and tools
     runs = []
     for _ in range(repeat):
@@ -316,7 +315,7 @@ def _served_app(settings: Settings) -> dict[str, float | None]:
 
     from tools.local_server import resident_memory_mb, running_app
 
-    env = {"CNRMAP_CACHE_DIR": str(settings.cache_dir)} if settings.cache_dir is not None else {}
+    env = {"CNRMAP_CACHE_DIR": str(settings.cache_dir)}
     out: dict[str, float | None] = {}
     with running_app(env, timeout=120, root=settings.root) as (url, process), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS))
