@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from cnrmap.errors import DataError
-from cnrmap.importer.core import (
+from cnrmap.importer import (
+    CodeIndex,
     ImportResult,
-    Reference,
     guess_columns,
     import_indicator,
     read_table,
@@ -47,11 +47,11 @@ DEPARTEMENTS = pd.DataFrame(
 
 
 @pytest.fixture(scope="module")
-def ref() -> Reference:
-    return Reference.from_frames(COMMUNES, DEPARTEMENTS)
+def ref() -> CodeIndex:
+    return CodeIndex.from_frames(COMMUNES, DEPARTEMENTS)
 
 
-def run(data: bytes, ref: Reference, filename: str = "indicateur.csv", **kwargs) -> ImportResult:
+def run(data: bytes, ref: CodeIndex, filename: str = "indicateur.csv", **kwargs) -> ImportResult:
     return import_indicator(data, filename, reference=ref, **kwargs)
 
 
@@ -346,7 +346,7 @@ def test_table_joined_to_names(ref):
 
 
 def test_real_cog(mirror_dir):
-    reference = Reference.from_cog_json(mirror_dir / "opendata" / "cog" / "communes.json")
+    reference = CodeIndex.from_cog_json(mirror_dir / "opendata" / "cog" / "communes.json")
     assert reference.communes["2A004"] == "Ajaccio"
     assert reference.departements["13"] == "Bouches-du-Rhône"
     data = b"code;valeur\n1001;1\n01340;2\n75101;3\n2A004;4\n"

@@ -15,7 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cnrmap.sources.fetch",
     "cnrmap.sources.doctor",
     "cnrmap.cli.render",
-    "cnrmap.importer.core",
+    "cnrmap.cli.import_indicator",
     "cnrmap.cli.export",
 )
 
