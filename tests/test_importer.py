@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
 import pandas as pd
@@ -19,6 +20,12 @@ from cnrmap.importer import (
     import_indicator,
     read_table,
 )
+
+# CI runs the properties derandomised and without an example database, so that a run's verdict does not
+# depend on luck (issue 14); the examples hypothesis found are regular tests below. (May move to conftest.)
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 COMMUNES = pd.DataFrame(
     [
@@ -179,6 +186,29 @@ def test_wrong_types_are_non_numeric(ref):
     assert [v for _, v in result.report.non_numeric] == ["abc", "12/03/2023", "1,2,3"]
     assert "'abc'" in result.report.to_french()
     assert_partition(result)
+
+
+def test_issue_14_placeholder_rows_do_not_hide_the_valid_row(ref):
+    """Found by hypothesis (issue 14): one valid row and two rows whose value is "." kept no row at all.
+
+    The two "." rows hold department codes ("1" is the Ain) that outvoted the one commune: the file was
+    read at department level and its only valid row became an unknown code.
+    """
+    result = run(b"code,valeur\n01001,0.00\n1,.\n1,.", ref, code_column="code", value_column="valeur")
+    assert result.level == "commune"
+    assert values(result) == {"01001": 0.0}
+    assert result.report.non_numeric == [(3, "."), (4, ".")]
+    assert_partition(result)
+
+
+def test_placeholder_dots_do_not_decide_the_decimal_mark(ref):
+    """Two "." voted for the decimal point against one "1,5": the only real number became unreadable."""
+    for data in (b'code,valeur\n01001,"1,5"\n04070,.\n13055,.\n', b"code;valeur\n01001;1,5\n04070;.\n13055;.\n"):
+        result = run(data, ref)
+        assert result.report.decimal == ","
+        assert values(result) == {"01001": 1.5}
+        assert result.report.non_numeric == [(3, "."), (4, ".")]
+        assert_partition(result)
 
 
 def test_empty_values_and_codes(ref):

@@ -164,9 +164,12 @@ def import_indicator(
     codes = [c if isinstance(c, str) else "" for c in frame[code_column].tolist()]
     values = [v if isinstance(v, str) else "" for v in frame[value_column].tolist()]
     rows = [int(r) for r in frame.index]
-    filled_codes = [c for c in codes if c.strip()]
-    level = detect_level(filled_codes, reference)
     decimal = decimal_mark(v for v in values if v.strip())
+    numbers = [parse_number(v, decimal) if v.strip() else None for v in values]
+    # The rows that carry a number decide the level: placeholders such as "." (secret statistique) on
+    # department-like codes must not turn a commune file into a department file (issue 14).
+    voters = [c for c, n in zip(codes, numbers, strict=True) if c.strip() and n is not None]
+    level = detect_level(voters or [c for c in codes if c.strip()], reference)
     normalize = loose_commune_code if level == "commune" else loose_department_code
     known = reference.communes if level == "commune" else reference.departements
 
@@ -186,7 +189,7 @@ def import_indicator(
     unknown: dict[str, list[int]] = {}
     first: dict[str, tuple[int, float]] = {}
     dups: dict[str, list[tuple[int, float]]] = {}
-    for i, (row, code_raw, value_raw) in enumerate(zip(rows, codes, values, strict=True)):
+    for i, (row, code_raw, value_raw, number) in enumerate(zip(rows, codes, values, numbers, strict=True)):
         if i % 4096 == 0:
             deadline.check("rapprochement des codes")
         if not code_raw.strip() and not value_raw.strip():
@@ -198,13 +201,12 @@ def import_indicator(
         if not value_raw.strip():
             report.empty.append((row, f"valeur vide (code {code_raw.strip()!r})"))
             continue
+        if number is None:  # before the code: a row without a number says nothing of the file's level
+            report.non_numeric.append((row, value_raw.strip()))
+            continue
         code = normalize(code_raw) if level else None
         if code is None or code not in known:
             unknown.setdefault(code_raw.strip(), []).append(row)
-            continue
-        number = parse_number(value_raw, decimal)
-        if number is None:
-            report.non_numeric.append((row, value_raw.strip()))
             continue
         if code in first:
             dups.setdefault(code, []).append((row, number))

@@ -22,10 +22,16 @@ def strip_number(raw: str) -> str:
 
 
 def decimal_mark(cells: Iterable[str]) -> str:
-    """Vote for the decimal mark of a column: ``","`` or ``"."``."""
+    """Vote for the decimal mark of a column: ``","`` or ``"."``.
+
+    A cell without any digit (``"."``, ``"-"``, ``"n.d."``) cannot be a number whatever the mark: it
+    does not vote, so that placeholders cannot make the real numbers of the column unreadable.
+    """
     comma = dot = 0
     for raw in cells:
         text = strip_number(raw).replace(" ", "")
+        if not any(ch.isdigit() for ch in text):
+            continue
         has_c, has_d = "," in text, "." in text
         if has_c and has_d:
             if text.rfind(",") > text.rfind("."):
@@ -46,8 +52,18 @@ def parse_number(raw: str, decimal: str) -> float | None:
     """Parse a cell with the column's decimal mark; ``None`` when not a finite number.
 
     Thousands separators (space, no-break spaces, and ``.`` in a decimal-comma column or ``,`` in a
-    decimal-point column) are accepted only between groups of three digits.
+    decimal-point column) are accepted only between groups of three digits. A cell that is not a
+    number with the column's mark but is one with the other (``"0,5"`` in a decimal-point column) is
+    read with the other: the column's mark only decides ambiguous cells such as ``"1,234"``, so a few
+    odd cells cannot make the others unreadable.
     """
+    value = _parse_with(raw, decimal)
+    if value is None:
+        value = _parse_with(raw, "." if decimal == "," else ",")
+    return value
+
+
+def _parse_with(raw: str, decimal: str) -> float | None:
     text = strip_number(raw)
     sign = text[:1] if text[:1] in "+-" else ""
     text = text[len(sign) :]
