@@ -110,6 +110,11 @@ def size_label(n: int) -> str:
     return f"{n / 1_000_000:.1f} Mo".replace(".", ",")
 
 
+def _small_size_label(n: int) -> str:
+    """Like :func:`size_label`, in kilobytes below a megabyte (``"19,6 ko"``)."""
+    return size_label(n) if n >= 1_000_000 else f"{n / 1_000:.1f} ko".replace(".", ",")
+
+
 class Deadline:
     """A time budget checked cooperatively by the loops of an import.
 
@@ -241,7 +246,7 @@ def check_zip_directory(archive: zipfile.ZipFile, filename: str, limits: Limits)
         if ratio > limits.max_compression_ratio:
             raise _zip_refusal(
                 f"Le fichier interne {entry.filename!r} du classeur {filename!r} se décompresse {ratio:.0f} fois "
-                f"(de {size_label(entry.compress_size)} à {size_label(entry.file_size)} ; limite : "
+                f"(de {_small_size_label(entry.compress_size)} à {size_label(entry.file_size)} ; limite : "
                 f"{limits.max_compression_ratio:g} fois) : c'est la marque d'une « bombe de décompression », "
                 "le classeur est refusé avant d'être lu."
             )

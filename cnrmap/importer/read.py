@@ -16,6 +16,7 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError
 
 import pandas as pd
@@ -31,6 +32,9 @@ from cnrmap.importer.limits import (
     check_zip_end_record,
     scan_xml_parts,
 )
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 _SEPARATORS = (",", ";", "\t", "|")
 
@@ -135,8 +139,13 @@ def _unique_headers(header: Sequence[str], notes: list[str]) -> list[str]:
     return names
 
 
-def _build_frame(records: list[tuple[int, list[str]]], filename: str, notes: list[str], max_rows: int) -> pd.DataFrame:
-    """``records`` = (row number, cells); the first non-empty record is the header."""
+def _build_frame(
+    records: list[tuple[int, list[str]]], filename: str, notes: list[str], max_rows: int, *, cut: bool = False
+) -> pd.DataFrame:
+    """``records`` = (row number, cells); the first non-empty record is the header.
+
+    ``cut``: the reading stopped past the row limit, so the count in the message is a lower bound.
+    """
     records = [(n, [c if isinstance(c, str) else "" for c in cells]) for n, cells in records]
     while records and not any(c.strip() for c in records[-1][1]):
         records.pop()
@@ -155,7 +164,8 @@ def _build_frame(records: list[tuple[int, list[str]]], filename: str, notes: lis
         )
     if len(body) > max_rows:
         raise DataError(
-            f"Le fichier {filename!r} contient {len(body)} lignes, au-delà de la limite de {max_rows}.",
+            f"Le fichier {filename!r} contient {'plus de ' if cut else ''}{len(body)} lignes, au-delà de la limite "
+            f"de {max_rows}.",
             hint="Découpez-le ou agrégez-le (une ligne par commune ou par département).",
         )
     width = max(len(header), *(len(cells) for _, cells in body))
@@ -231,18 +241,30 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _check_dimension(sheet: object, filename: str, limits: Limits) -> None:
-    """Refuse a first sheet whose declared ``<dimension>`` exceeds the row or column limit."""
-    rows, columns = getattr(sheet, "max_row", None), getattr(sheet, "max_column", None)
-    title = getattr(sheet, "title", "")
-    for count, limit, what in ((columns, limits.max_columns, "colonnes"), (rows, limits.max_rows + 100, "lignes")):
-        if count is not None and count > limit:
-            raise DataError(
-                f"La feuille {title!r} du classeur {filename!r} annonce {count} {what} (dimension "
-                f"{sheet.calculate_dimension()}), au-delà de la limite de {limit}.",
-                hint="Gardez seulement les colonnes code et valeur (une ligne par territoire), ou agrégez par "
-                "département.",
-            )
+def _check_dimension(sheet: ReadOnlyWorksheet, filename: str, limits: Limits) -> None:
+    """Refuse a first sheet whose declared ``<dimension>`` exceeds the row or column limit.
+
+    openpyxl pads every row to the declared width, so the width is checked before the first row.
+    """
+    if sheet.max_column is not None and sheet.max_column > limits.max_columns:
+        count, what, limit = sheet.max_column, "colonnes", f"{limits.max_columns} colonnes"
+    elif sheet.max_row is not None and sheet.max_row > limits.max_rows + 100:  # header and blank rows aside
+        count, what, limit = sheet.max_row, "lignes", f"{limits.max_rows} lignes de données"
+    else:
+        return
+    raise DataError(
+        f"La feuille {sheet.title!r} du classeur {filename!r} annonce {count} {what} (dimension "
+        f"{sheet.calculate_dimension()}), au-delà de la limite de {limit}.",
+        hint="Gardez seulement les colonnes code et valeur (une ligne par territoire), ou agrégez par département.",
+    )
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    while exc is not None:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _read_xlsx(data: bytes, filename: str, limits: Limits, deadline: Deadline) -> RawTable:
@@ -267,28 +289,30 @@ def _read_xlsx(data: bytes, filename: str, limits: Limits, deadline: Deadline) -
                 notes.append(f"Le classeur a {len(sheets)} feuilles : seule la première, {sheet.title!r}, est lue.")
             _check_dimension(sheet, filename, limits)
             records: list[tuple[int, list[str]]] = []
+            cut = False
             for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 check_columns(len(row), i, filename, limits)
                 records.append((i, [_cell_text(v) for v in row]))
                 if i % 1024 == 0:
                     deadline.check("lecture de la feuille")
-                if i > limits.max_rows + 100:
+                if i > limits.max_rows + 100:  # header and blank rows aside, past the limit: stop reading
+                    cut = True
                     break
         finally:
             book.close()
-    except DefusedXmlException as exc:
-        raise DataError(
-            f"Le classeur {filename!r} déclare des entités XML : c'est le mécanisme des attaques par expansion "
-            "d'entités (« billion laughs »), il est refusé sans être lu.",
-            hint="Ouvrez-le dans votre tableur et réenregistrez-le en XLSX ou en « CSV UTF-8 ».",
-        ) from exc
-    except (InvalidFileException, *_XLSX_ERRORS) as exc:
+    except (InvalidFileException, DefusedXmlException, *_XLSX_ERRORS) as exc:
+        if _caused_by(exc, DefusedXmlException):  # openpyxl wraps it in a ValueError
+            raise DataError(
+                f"Le classeur {filename!r} déclare des entités XML : c'est le mécanisme des attaques par expansion "
+                "d'entités (« billion laughs »), il est refusé sans être lu.",
+                hint="Ouvrez-le dans votre tableur et réenregistrez-le en XLSX ou en « CSV UTF-8 ».",
+            ) from exc
         raise DataError(
             f"Le classeur {filename!r} est illisible ({type(exc).__name__}) : fichier tronqué, protégé par "
             "mot de passe ou d'un autre format.",
             hint="Ouvrez-le dans votre tableur et réenregistrez-le en XLSX ou en « CSV UTF-8 ».",
         ) from exc
-    return RawTable(_build_frame(records, filename, notes, limits.max_rows), "XLSX", None, notes)
+    return RawTable(_build_frame(records, filename, notes, limits.max_rows, cut=cut), "XLSX", None, notes)
 
 
 def read_table(
