@@ -276,7 +276,7 @@ def test_deadline_with_a_fake_clock():
     deadline = Deadline(10, "f.csv", clock=lambda: now[0])
     deadline.check("lecture")
     now[0] = 10.5
-    with pytest.raises(DataError, match=r"'f.csv' a dépassé le temps maximal de 10 s \(lecture\)"):
+    with pytest.raises(DataError, match=r"'f.csv' a dépassé le temps de calcul maximal de 10 s \(lecture\)"):
         deadline.check("lecture")
 
 
@@ -288,7 +288,7 @@ def test_deadline_with_a_fake_clock():
     ],
 )
 def test_import_stops_cleanly_past_its_time_budget(data, filename, stage):
-    refused(data, filename, f"temps maximal de 0 s ({stage})", limits=Limits(time_budget=0))
+    refused(data, filename, f"temps de calcul maximal de 0 s ({stage})", limits=Limits(time_budget=0))
 
 
 # --- Streamlit --------------------------------------------------------------------------------------
