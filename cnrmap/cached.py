@@ -130,7 +130,7 @@ def folded_places() -> list[tuple[str, str]]:
 @st.cache_resource(show_spinner=False)
 def import_reference():
     """The code reference for imported indicators (COG 2026 from the cache or the mirror)."""
-    from cnrmap.importer.core import reference_for_settings
+    from cnrmap.importer import reference_for_settings
 
     return reference_for_settings(settings())
 

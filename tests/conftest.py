@@ -6,6 +6,9 @@ automatically and are skipped with one short reason when it is absent, so a fres
 passes; the same logic is covered on a tiny synthetic mirror (``tests/synthetic.py``). With
 ``CNRMAP_REQUIRE_MIRROR=1`` (set by ``.ci/run``) a missing mirror fails those tests instead, and a run that
 skipped any test exits with 1.
+
+Property tests (hypothesis) run derandomised and without an example database when ``CI`` is set, so that a
+run's verdict does not depend on luck; the examples hypothesis found are regular tests.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from synthetic import Served, SyntheticMirror, build_mirror, serve_folder
 
 from cnrmap.config import Settings, get_settings
@@ -27,6 +31,10 @@ SKIP_REASON = f"{MIRROR_ABSENT} : test des données réelles ignoré"
 REQUIRE_MIRROR = "CNRMAP_REQUIRE_MIRROR"
 
 _skipped: list[str] = []
+
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @functools.cache

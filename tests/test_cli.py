@@ -7,9 +7,6 @@ from pathlib import Path
 import cnrmap
 from cnrmap.cli import COMMAND_MODULES, build_parser
 
-# Still defines its command; moved to cnrmap/cli/import_indicator.py by a parallel change.
-NOT_YET_MOVED = {"importer/core.py"}
-
 
 def test_help_lists_every_command():
     text = build_parser().format_help()
@@ -18,11 +15,11 @@ def test_help_lists_every_command():
 
 
 def test_commands_live_in_the_cli_package():
-    assert [m for m in COMMAND_MODULES if not m.startswith("cnrmap.cli.")] in ([], ["cnrmap.importer.core"])
+    assert [m for m in COMMAND_MODULES if not m.startswith("cnrmap.cli.")] == []
     package = Path(cnrmap.__file__).parent
     outside = [
         path.relative_to(package).as_posix()
         for path in package.rglob("*.py")
         if path.parent.name != "cli" and "import argparse" in path.read_text(encoding="utf-8")
     ]
-    assert set(outside) <= NOT_YET_MOVED, outside
+    assert outside == []

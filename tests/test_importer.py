@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from cnrmap.errors import DataError
-from cnrmap.importer.core import (
+from cnrmap.importer import (
+    CodeIndex,
     ImportResult,
-    Reference,
     guess_columns,
     import_indicator,
     read_table,
@@ -47,11 +47,11 @@ DEPARTEMENTS = pd.DataFrame(
 
 
 @pytest.fixture(scope="module")
-def ref() -> Reference:
-    return Reference.from_frames(COMMUNES, DEPARTEMENTS)
+def ref() -> CodeIndex:
+    return CodeIndex.from_frames(COMMUNES, DEPARTEMENTS)
 
 
-def run(data: bytes, ref: Reference, filename: str = "indicateur.csv", **kwargs) -> ImportResult:
+def run(data: bytes, ref: CodeIndex, filename: str = "indicateur.csv", **kwargs) -> ImportResult:
     return import_indicator(data, filename, reference=ref, **kwargs)
 
 
@@ -179,6 +179,29 @@ def test_wrong_types_are_non_numeric(ref):
     assert [v for _, v in result.report.non_numeric] == ["abc", "12/03/2023", "1,2,3"]
     assert "'abc'" in result.report.to_french()
     assert_partition(result)
+
+
+def test_issue_14_placeholder_rows_do_not_hide_the_valid_row(ref):
+    """Found by hypothesis (issue 14): one valid row and two rows whose value is "." kept no row at all.
+
+    The two "." rows hold department codes ("1" is the Ain) that outvoted the one commune: the file was
+    read at department level and its only valid row became an unknown code.
+    """
+    result = run(b"code,valeur\n01001,0.00\n1,.\n1,.", ref, code_column="code", value_column="valeur")
+    assert result.level == "commune"
+    assert values(result) == {"01001": 0.0}
+    assert result.report.non_numeric == [(3, "."), (4, ".")]
+    assert_partition(result)
+
+
+def test_placeholder_dots_do_not_decide_the_decimal_mark(ref):
+    """Two "." voted for the decimal point against one "1,5": the only real number became unreadable."""
+    for data in (b'code,valeur\n01001,"1,5"\n04070,.\n13055,.\n', b"code;valeur\n01001;1,5\n04070;.\n13055;.\n"):
+        result = run(data, ref)
+        assert result.report.decimal == ","
+        assert values(result) == {"01001": 1.5}
+        assert result.report.non_numeric == [(3, "."), (4, ".")]
+        assert_partition(result)
 
 
 def test_empty_values_and_codes(ref):
@@ -346,7 +369,7 @@ def test_table_joined_to_names(ref):
 
 
 def test_real_cog(mirror_dir):
-    reference = Reference.from_cog_json(mirror_dir / "opendata" / "cog" / "communes.json")
+    reference = CodeIndex.from_cog_json(mirror_dir / "opendata" / "cog" / "communes.json")
     assert reference.communes["2A004"] == "Ajaccio"
     assert reference.departements["13"] == "Bouches-du-Rhône"
     data = b"code;valeur\n1001;1\n01340;2\n75101;3\n2A004;4\n"

@@ -13,7 +13,7 @@ from cnrmap.errors import DataError
 from cnrmap.export import data as export_data
 from cnrmap.export import png as export_png
 from cnrmap.export.csv import to_csv_bytes
-from cnrmap.importer.core import import_indicator
+from cnrmap.importer import import_indicator
 from cnrmap.indicators import cnr as cnr_indicators
 from cnrmap.indicators import registry
 

@@ -19,7 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cnrmap.cli.fetch",
     "cnrmap.cli.doctor",
     "cnrmap.cli.render",
-    "cnrmap.importer.core",
+    "cnrmap.cli.import_indicator",
     "cnrmap.cli.export",
 )
 
