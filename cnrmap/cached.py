@@ -6,7 +6,7 @@ re-reading files. Data problems stop the page with a French message, never a tra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import streamlit as st
@@ -135,22 +135,24 @@ def import_reference():
     return reference_for_settings(settings())
 
 
+def filter_select(label: str, labels: Mapping[str, str], key: str) -> list[str]:
+    """A multiselect filter over ``labels`` (code → French label) whose empty selection reads « Tous » and means all."""
+    return st.multiselect(label, list(labels), format_func=lambda code: labels.get(code, code), key=key,
+                          placeholder="Tous")  # fmt: skip
+
+
 def csv_downloads(table, stem: str) -> None:
     """Two download buttons for a table: UTF-8 CSV, and the `;` variant French spreadsheets open directly."""
     from cnrmap.export.csv import to_csv_bytes
 
-    left, right = st.columns(2)
-    left.download_button(
-        "Télécharger ce tableau (CSV UTF-8)",
-        to_csv_bytes(table, variant="utf8-bom"),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key="download",
+    variants = (
+        ("Télécharger ce tableau (CSV UTF-8)", "utf8-bom", f"{stem}.csv", "download"),
+        (
+            "Télécharger pour un tableur français (CSV ;)",
+            "semicolon",
+            f"{stem}-point-virgule.csv",
+            "download_semicolon",
+        ),
     )
-    right.download_button(
-        "Télécharger pour un tableur français (CSV ;)",
-        to_csv_bytes(table, variant="semicolon"),
-        file_name=f"{stem}-point-virgule.csv",
-        mime="text/csv",
-        key="download_semicolon",
-    )
+    for column, (label, variant, name, key) in zip(st.columns(len(variants)), variants, strict=True):
+        column.download_button(label, to_csv_bytes(table, variant=variant), file_name=name, mime="text/csv", key=key)

@@ -22,16 +22,8 @@ names = dict(zip(ref.regions["code"], ref.regions["name"], strict=True)) | dict(
 territories = sorted(set(data.proposals["territory_code"]), key=lambda c: (len(c) == 2, c))
 
 with st.container(horizontal=True):
-    themes = st.multiselect(
-        "Thème", list(vocab.THEMES), format_func=vocab.THEME_SHORT.get, key="themes", placeholder="Tous"
-    )
-    chosen = st.multiselect(
-        "Territoire",
-        territories,
-        format_func=lambda c: f"{names.get(c, c)} ({c})",
-        key="territories",
-        placeholder="Tous",
-    )
+    themes = cached.filter_select("Thème", vocab.THEME_SHORT, key="themes")
+    chosen = cached.filter_select("Territoire", {c: f"{names.get(c, c)} ({c})" for c in territories}, key="territories")
     with_groups = st.toggle("Inclure les groupes de solutions", key="groups")
 text = st.text_input("Rechercher dans le texte", key="text")
 

@@ -19,18 +19,10 @@ dep_names = dict(zip(ref.departments["code"], ref.departments["name"], strict=Tr
 present = sorted(set(data.projects["department_code"]))
 
 with st.container(horizontal=True):
-    themes = st.multiselect(
-        "Thème", list(vocab.THEMES), format_func=vocab.THEME_SHORT.get, key="themes", placeholder="Tous"
-    )
-    statuses = st.multiselect(
-        "Statut", list(vocab.STATUSES), format_func=vocab.STATUSES.get, key="statuses", placeholder="Tous"
-    )
-    departments = st.multiselect(
-        "Département",
-        present,
-        format_func=lambda c: f"{dep_names.get(c, c)} ({c})",
-        key="departments",
-        placeholder="Tous",
+    themes = cached.filter_select("Thème", vocab.THEME_SHORT, key="themes")
+    statuses = cached.filter_select("Statut", vocab.STATUSES, key="statuses")
+    departments = cached.filter_select(
+        "Département", {c: f"{dep_names.get(c, c)} ({c})" for c in present}, key="departments"
     )
 text = st.text_input("Rechercher dans le titre et le résumé", key="text")
 
