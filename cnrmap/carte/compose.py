@@ -18,7 +18,7 @@ import pandas as pd
 from cnrmap.carte import layers
 from cnrmap.carte.crossreading import need_selection
 from cnrmap.carte.points import CnrPoints, cnr_points
-from cnrmap.carte.selection import Selection, select, shown_departments
+from cnrmap.carte.selection import Selection, select
 from cnrmap.carte.state import HEAVY_FEATURES, MapState
 from cnrmap.carte.values import ViewValues, load_values
 from cnrmap.config import Settings
@@ -321,6 +321,3 @@ def build_view(
         reports=tuple(reports),
     )
     return compose_view(state, inputs, selection)
-
-
-__all__ = ["ViewInputs", "ViewResult", "build_view", "compose_view", "shown_departments"]

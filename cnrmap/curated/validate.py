@@ -41,6 +41,15 @@ class _Checker:
             if message:
                 self.add(line, column, message)
 
+    def basics(self, reference, region: bool = True) -> None:
+        """The rules every dataset follows: required values, vocabularies, unique ids, sources, region codes."""
+        self.required_and_vocabularies()
+        if self.schema.id_column:
+            self.unique_ids()
+        self.sources()
+        if region:
+            self.codes("region_code", reference.regions["code"], "région")
+
     def required_and_vocabularies(self) -> None:
         for column in self.schema.columns:
             values = self.frame[column.name]
@@ -115,9 +124,7 @@ class _Checker:
 
 def _check_projects(frame: pd.DataFrame, reference) -> list[Problem]:
     c = _Checker(PROJECTS, frame)
-    c.required_and_vocabularies()
-    c.unique_ids()
-    c.sources()
+    c.basics(reference, region=False)
     c.sources("status_source")
     c.codes("department_code", reference.departments["code"], "département")
     c.dates("status_date", allow_month=True)
@@ -148,10 +155,7 @@ def _check_projects(frame: pd.DataFrame, reference) -> list[Problem]:
 
 def _check_proposals(frame: pd.DataFrame, reference) -> list[Problem]:
     c = _Checker(PROPOSALS, frame)
-    c.required_and_vocabularies()
-    c.unique_ids()
-    c.sources()
-    c.codes("region_code", reference.regions["code"], "région")
+    c.basics(reference)
     regions = set(reference.regions["code"])
     departments = reference.departments.set_index("code")["region_code"]
     # Vectorised screening: only the rows that break a rule are walked (in file order) to word the problems.
@@ -187,10 +191,7 @@ def _check_proposals(frame: pd.DataFrame, reference) -> list[Problem]:
 
 def _check_meetings(frame: pd.DataFrame, reference) -> list[Problem]:
     c = _Checker(MEETINGS, frame)
-    c.required_and_vocabularies()
-    c.unique_ids()
-    c.sources()
-    c.codes("region_code", reference.regions["code"], "région")
+    c.basics(reference)
     c.codes("department_code", reference.departments["code"], "département")
     c.codes("commune_code", reference.communes["code"], "commune")
     c.dates("date", allow_month=False)
@@ -211,18 +212,13 @@ def _check_meetings(frame: pd.DataFrame, reference) -> list[Problem]:
 
 def _check_contributions(frame: pd.DataFrame, reference) -> list[Problem]:
     c = _Checker(CONTRIBUTIONS, frame)
-    c.required_and_vocabularies()
-    c.sources()
-    c.codes("region_code", reference.regions["code"], "région")
+    c.basics(reference)
     return c.problems
 
 
 def _check_status_totals(frame: pd.DataFrame, reference) -> list[Problem]:
     c = _Checker(STATUS_TOTALS, frame)
-    c.required_and_vocabularies()
-    c.unique_ids()
-    c.sources()
-    c.codes("region_code", reference.regions["code"], "région")
+    c.basics(reference)
     departments = reference.departments.set_index("code")["region_code"]
     for line, row in frame.iterrows():
         if not (FULL_DATE.match(row["as_of"]) or re.fullmatch(r"\d{4}", row["as_of"])):

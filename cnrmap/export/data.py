@@ -23,7 +23,6 @@ import shapely
 from cnrmap import vocab
 from cnrmap.curated.definitions import remark_of
 from cnrmap.export.csv import Variant, to_csv_bytes
-from cnrmap.geo.codes import department_of_commune
 from cnrmap.leaflet.raw import walk
 
 FORMATS: dict[str, str] = {
@@ -190,25 +189,24 @@ def territories_geojson(view: Any, shapes: gpd.GeoDataFrame | None = None) -> by
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def shown_departments(view: Any) -> list[str]:
-    """Codes of the departments the view covers (from its table)."""
-    codes = view.table["code"].astype(str)
-    if view.state.level == "commune":
-        codes = codes.map(department_of_commune)
-    return sorted(set(codes))
-
-
-def view_projects(view: Any) -> pd.DataFrame:
-    """The projects the view keeps (its selection: territory, theme and status filters), those drawn on the map."""
-    return view.selection.projects
+def _labelled(frame: pd.DataFrame, vocabularies: dict[str, tuple[str, dict[str, str]]]) -> pd.DataFrame:
+    """``frame`` with French labels: ``{new column: (code column, vocabulary)}`` (unknown codes kept as they are)."""
+    out = frame.copy()
+    for target, (column, labels) in vocabularies.items():
+        out[target] = out[column].map(lambda code, labels=labels: labels.get(code, code))
+    return out
 
 
 def projects_frame(view: Any) -> pd.DataFrame:
-    """:func:`view_projects` with French labels and column names (``id``, ``departement``, ``titre`` …)."""
-    kept = view_projects(view).copy()
-    kept["theme_label"] = kept["theme"].map(lambda t: vocab.THEME_SHORT.get(t, t))
-    kept["status_label"] = kept["status"].map(lambda s: vocab.STATUSES.get(s, s))
-    kept["location_precision"] = kept["location_precision"].map(lambda p: vocab.LOCATION_PRECISIONS.get(p, p))
+    """The projects the view keeps (its selection), with French labels and column names (``id``, ``titre`` …)."""
+    kept = _labelled(
+        view.selection.projects,
+        {
+            "theme_label": ("theme", vocab.THEME_SHORT),
+            "status_label": ("status", vocab.STATUSES),
+            "location_precision": ("location_precision", vocab.LOCATION_PRECISIONS),
+        },
+    )
     kept["remark"] = [remark_of(row) for row in kept.to_dict("records")]
     columns = [c for c in PROJECT_COLUMNS if c in kept.columns]
     return kept[columns].rename(columns=PROJECT_COLUMNS).sort_values("id").reset_index(drop=True)
@@ -234,16 +232,12 @@ def projects_geojson(view: Any) -> bytes:
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def view_proposals(view: Any) -> pd.DataFrame:
-    """The propositions of the view's selection: formulated for its departments or regions, of its themes."""
-    return view.selection.propositions
-
-
 def proposals_frame(view: Any) -> pd.DataFrame:
-    """:func:`view_proposals` with French labels and column names."""
-    kept = view_proposals(view).copy()
-    kept["theme_label"] = kept["theme"].map(lambda t: vocab.THEME_SHORT.get(t, t))
-    kept["scope_level"] = kept["scope_level"].map(lambda s: vocab.SCOPE_LEVELS.get(s, s))
+    """The propositions of the view's selection (its departments and regions, its themes), in French."""
+    kept = _labelled(
+        view.selection.propositions,
+        {"theme_label": ("theme", vocab.THEME_SHORT), "scope_level": ("scope_level", vocab.SCOPE_LEVELS)},
+    )
     columns = [c for c in PROPOSAL_COLUMNS if c in kept.columns]
     return kept[columns].rename(columns=PROPOSAL_COLUMNS).reset_index(drop=True)
 
