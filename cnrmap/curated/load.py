@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,11 @@ from cnrmap.curated.schema import (
     PROJECTS,
     PROPOSALS,
     REGIONS,
+    STATUS_TOTALS,
     DatasetSchema,
 )
+from cnrmap.curated.definitions import statuses_as_of
+from cnrmap.curated.history import document_dates, document_entries
 from cnrmap.errors import DataError, Problem
 
 FIRST_DATA_LINE = 2  # line 1 is the header: row i of a frame is line i + 2 of the file
@@ -85,10 +89,23 @@ def read_dataset_text(text: str, schema: DatasetSchema, label: str) -> pd.DataFr
         body.append((index + FIRST_DATA_LINE, row))
     frame = pd.DataFrame([r for _, r in body], columns=header, dtype="string")
     frame.index = pd.Index([line for line, _ in body], name="line")
+    return typed_frame(frame, schema, label, problems)
+
+
+def typed_frame(
+    frame: pd.DataFrame, schema: DatasetSchema, label: str, problems: list[Problem] | None = None
+) -> pd.DataFrame:
+    """Give a frame of text cells (index: the file's line numbers) the schema's columns and number types.
+
+    Missing optional columns are added empty; cells are stripped. Raises :class:`DataError` listing every
+    number that cannot be read (and the ``problems`` already found), with file, line and column.
+    """
+    problems = list(problems or [])
+    frame = frame.copy()
     for column in schema.columns:
         if column.name not in frame:
             frame[column.name] = pd.Series("", index=frame.index, dtype="string")
-        frame[column.name] = frame[column.name].fillna("").str.strip()
+        frame[column.name] = frame[column.name].astype("string").fillna("").str.strip()
         if column.kind in ("float", "int"):
             problems += _parse_numbers(frame, column.name, column.kind, label)
     if problems:
@@ -166,12 +183,33 @@ def load_reference(settings: Settings) -> Reference:
 
 @dataclass(frozen=True)
 class CnrData:
-    """The three curated CNR santé datasets, validated."""
+    """The CNR santé datasets, validated, and the status history of the projects.
+
+    ``projects`` keep the status their file gives; what a view shows is :meth:`projects_as_of`. ``history``
+    defaults to the entries of the projects' own statuses (:func:`cnrmap.curated.history.document_entries`).
+    """
 
     projects: pd.DataFrame
     proposals: pd.DataFrame
     meetings: pd.DataFrame
     contributions: pd.DataFrame
+    history: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.history is None:
+            object.__setattr__(self, "history", document_entries(self.projects))
+
+    def projects_as_of(self, as_of: dt.date | str) -> pd.DataFrame:
+        """The projects with their status on ``as_of`` (:func:`cnrmap.curated.definitions.statuses_as_of`)."""
+        return statuses_as_of(self.projects, self.history, as_of)
+
+
+def _document_dates(settings: Settings) -> dict:
+    """The date each press kit prints (``status_totals.csv``); none when a data folder has no such file
+    (then an undated status reads « date non précisée »)."""
+    if not (settings.data_dir / STATUS_TOTALS.path).is_file():
+        return {}
+    return document_dates(load(STATUS_TOTALS, settings))
 
 
 def load_cnr_data(settings: Settings) -> CnrData:
@@ -194,4 +232,6 @@ def load_cnr_data(settings: Settings) -> CnrData:
             problems,
             hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
         )
-    return CnrData(frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"])
+    projects = frames["projects"]
+    history = document_entries(projects, _document_dates(settings))
+    return CnrData(projects, frames["proposals"], frames["meetings"], frames["contributions"], history)
