@@ -8,14 +8,16 @@ Codes stay strings (``04``, ``2A``, ``13055``); numbers are parsed per the schem
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from cnrmap.config import Settings
+from cnrmap.curated.definitions import statuses_as_of
+from cnrmap.curated.history import document_dates, document_entries
 from cnrmap.curated.schema import (
     CNR_DATASETS,
     COMMUNES,
@@ -28,8 +30,6 @@ from cnrmap.curated.schema import (
     STATUS_TOTALS,
     DatasetSchema,
 )
-from cnrmap.curated.definitions import statuses_as_of
-from cnrmap.curated.history import document_dates, document_entries
 from cnrmap.errors import DataError, Problem
 
 FIRST_DATA_LINE = 2  # line 1 is the header: row i of a frame is line i + 2 of the file
