@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cnrmap.cli.render",
     "cnrmap.importer.core",
     "cnrmap.cli.export",
+    "cnrmap.cli.data",
 )
 
 

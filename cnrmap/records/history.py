@@ -21,6 +21,7 @@ from cnrmap.curated.validate import DATE_RANGE
 from cnrmap.errors import DataError, Problem
 from cnrmap.french import format_date
 from cnrmap.records import db
+from cnrmap.records.columns import STATUSES_KIND
 
 FORM = "Formulaire"
 COMMAND_LINE = "Ligne de commande"
@@ -89,7 +90,7 @@ def check_update(
     problems: list[Problem] = []
 
     def add(column: str, message: str) -> None:
-        problems.append(Problem(where, message, row=row, column=column))
+        problems.append(Problem(where, message, row=row, column=STATUSES_KIND.headers.get(column, column)))
 
     pid = str(update.project_id or "").strip()
     if not pid:

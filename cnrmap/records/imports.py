@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 import pandas as pd
@@ -228,7 +228,7 @@ def check_file(
             )
     if kind.key == "status_history":
         _check_updates(check, current, today)
-        return check
+        return _as_in_file(check, mapping)
     reference = validation_reference(settings)
     rules = Rules(seed_sources=False, date_range=(EARLIEST, today), label=filename)
     check.problems += validate_frames({kind.key: frame}, reference, rules)
@@ -243,6 +243,13 @@ def check_file(
             "Seules les communes des documents du CNR santé sont connues ici : installez le référentiel complet "
             "avec « cnrmap fetch --only cog » pour vérifier les autres."
         )
+    return _as_in_file(check, mapping)
+
+
+def _as_in_file(check: FileCheck, mapping: dict[str, str]) -> FileCheck:
+    """Problems name the columns as the file's own header does (« Code département », not department_code)."""
+    header_of = {column: header for header, column in mapping.items()}
+    check.problems = [replace(p, column=header_of.get(p.column, p.column)) if p.column else p for p in check.problems]
     return check
 
 
