@@ -53,6 +53,8 @@ PROJECT_COLUMNS: dict[str, str] = {
     "theme_label": "theme",
     "status_label": "statut",
     "status_date": "date_statut",
+    "status_source": "source_statut",
+    "as_of": "etat_au",
     "location_precision": "precision_localisation",
     "lat": "latitude",
     "lon": "longitude",
@@ -212,6 +214,7 @@ def projects_frame(view: Any) -> pd.DataFrame:
     kept["theme_label"] = kept["theme"].map(lambda t: vocab.THEME_SHORT.get(t, t))
     kept["status_label"] = kept["status"].map(lambda s: vocab.STATUSES.get(s, s))
     kept["location_precision"] = kept["location_precision"].map(lambda p: vocab.LOCATION_PRECISIONS.get(p, p))
+    kept["as_of"] = view.state.as_of_date.isoformat()
     columns = [c for c in PROJECT_COLUMNS if c in kept.columns]
     return kept[columns].rename(columns=PROJECT_COLUMNS).sort_values("id").reset_index(drop=True)
 

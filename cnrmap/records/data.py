@@ -7,6 +7,8 @@ each row comes from), and the status history — the documents' entries, then th
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -79,8 +81,8 @@ def load_data(settings: Settings) -> CnrData:
     return CnrData(projects, proposals, meetings, curated.contributions, history)
 
 
-def export_all(settings: Settings, folder: Path) -> dict[str, int]:
-    """Write every recorded row back to CSV in the dictionary's columns; return rows written per file.
+def export_files(settings: Settings) -> dict[str, bytes]:
+    """Every recorded row as CSV files in the dictionary's columns, by file name.
 
     ``projects.csv``, ``proposals.csv``, ``meetings.csv`` (imported rows, the columns of ``data/``),
     ``status_history.csv`` (recorded status entries) and ``imports.csv`` (each import: file, date, who). UTF-8,
@@ -88,20 +90,30 @@ def export_all(settings: Settings, folder: Path) -> dict[str, int]:
     """
     from cnrmap.records.imports import imports_table
 
-    folder.mkdir(parents=True, exist_ok=True)
     frames = imported_frames(settings)
-    written: dict[str, int] = {}
-    for name, schema in SCHEMAS.items():
-        frame = frames[name][schema.column_names]
-        (folder / schema.path).write_bytes(_csv(frame))
-        written[schema.path] = len(frame)
-    history = status_history_rows(settings)
-    (folder / STATUS_HISTORY.path).write_bytes(_csv(history))
-    written[STATUS_HISTORY.path] = len(history)
-    imports = imports_table(settings)
-    (folder / "imports.csv").write_bytes(_csv(imports))
-    written["imports.csv"] = len(imports)
+    files = {schema.path: _csv(frames[name][schema.column_names]) for name, schema in SCHEMAS.items()}
+    files[STATUS_HISTORY.path] = _csv(status_history_rows(settings))
+    files["imports.csv"] = _csv(imports_table(settings))
+    return files
+
+
+def export_all(settings: Settings, folder: Path) -> dict[str, int]:
+    """Write :func:`export_files` into ``folder``; return the rows written per file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, content in export_files(settings).items():
+        (folder / name).write_bytes(content)
+        written[name] = len(pd.read_csv(io.BytesIO(content), dtype=str))
     return written
+
+
+def export_zip(settings: Settings) -> bytes:
+    """:func:`export_files` in one ZIP archive (the Données page's backup download)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in export_files(settings).items():
+            archive.writestr(name, content)
+    return out.getvalue()
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -109,4 +121,4 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-__all__ = ["export_all", "imported_frames", "load_data"]
+__all__ = ["export_all", "export_files", "export_zip", "imported_frames", "load_data"]

@@ -80,11 +80,13 @@ def check_update(
     where: str = FORM,
     row: int | None = None,
     today: dt.date | None = None,
+    author_required: bool = False,
 ) -> list[Problem]:
     """Every problem of an update, in French, by field (``date``, ``status``, ``source``…); ``[]`` when valid.
 
     Rules: a known project; a real day, not in the future and not before the CNR santé (September 2022); a
-    status of the vocabulary; a source (500 characters at most); a comment of 2,000 characters at most.
+    status of the vocabulary; a source (500 characters at most); a comment of 2,000 characters at most; the
+    author's name when ``author_required`` (the form, when no proxy names the user).
     """
     today = today or dt.date.today()
     problems: list[Problem] = []
@@ -112,6 +114,8 @@ def check_update(
         add("source", "source obligatoire : le document, la réunion ou le courrier qui établit ce statut")
     elif len(source) > MAX_SOURCE:
         add("source", f"source trop longue ({len(source)} caractères, {MAX_SOURCE} au plus)")
+    if author_required and not str(update.recorded_by or "").strip():
+        add("recorded_by", "votre nom est obligatoire : il est enregistré avec le statut")
     if len(str(update.comment or "")) > MAX_COMMENT:
         add("comment", f"commentaire trop long ({len(str(update.comment))} caractères, {MAX_COMMENT} au plus)")
     return problems
@@ -138,7 +142,9 @@ def entry_values(update: StatusUpdate, recorded_at: str | None = None, import_id
     }
 
 
-def record_status(settings: Settings, update: StatusUpdate, known_projects: Iterable[str]) -> int:
+def record_status(
+    settings: Settings, update: StatusUpdate, known_projects: Iterable[str], author_required: bool = False
+) -> int:
     """Check and record one update (one transaction); return its entry number.
 
     Raises
@@ -146,7 +152,7 @@ def record_status(settings: Settings, update: StatusUpdate, known_projects: Iter
     DataError
         Listing every problem of the update (nothing is recorded then).
     """
-    problems = check_update(update, known_projects, where=update.origin)
+    problems = check_update(update, known_projects, where=update.origin, author_required=author_required)
     if problems:
         raise DataError(
             "Statut non enregistré.", problems, hint="Corrigez les champs indiqués ; rien n'a été enregistré."

@@ -46,8 +46,14 @@ def read_upload(data: bytes, filename: str):
     DataError
         Empty, binary or unreadable file (French message).
     """
-    from cnrmap.importer.core import read_table
+    from cnrmap.importer.core import MAX_BYTES, read_table
 
+    if len(data) > MAX_BYTES:
+        size, limit = len(data) / 1e6, MAX_BYTES / 1e6
+        raise DataError(
+            f"Le fichier {filename!r} fait {size:.1f} Mo, au-delà de la limite de {limit:.0f} Mo.".replace(".", ","),
+            hint="Découpez-le en plusieurs fichiers (un par département, par exemple).",
+        )
     return read_table(data, filename)
 
 

@@ -44,6 +44,13 @@ def guide_rows(kind: FileKind) -> list[list[str]]:
     return [[kind.headers[c], c, "oui" if c in required else "non", kind.help[c]] for c in kind.schema.column_names]
 
 
+def guide_table(kind: FileKind):
+    """:func:`guide_rows` as a table with French headings (the Données page)."""
+    import pandas as pd
+
+    return pd.DataFrame(guide_rows(kind), columns=["Colonne", "Nom dans le dictionnaire", "Obligatoire", "Contenu"])
+
+
 def guide_csv() -> bytes:
     """Every template's columns, then every vocabulary (value, meaning), in one CSV."""
     out = io.StringIO(newline="")
