@@ -88,21 +88,31 @@ def _recognise(columns: list[str], filename: str, asked: FileKind | None) -> tup
     for kind in candidates:
         known = header_map(kind)
         mapping = {c: known[fold(c)] for c in columns if fold(c) in known}
-        required = {c.name for c in kind.schema.columns if c.required}
-        score = len(required & set(mapping.values())) * 100 + len(mapping)
+        score = len(required_of(kind) & set(mapping.values())) * 100 + len(mapping)
         if best is None or score > best[0]:
             best = (score, kind, mapping)
     assert best is not None
     _, kind, mapping = best
-    required = [c.name for c in kind.schema.columns if c.required and c.name not in mapping.values()]
-    if required:
-        expected = ", ".join(f"« {kind.headers[c]} »" for c in kind.schema.column_names)
+    missing = [c for c in kind.schema.column_names if c in required_of(kind) and c not in mapping.values()]
+    problems = [Problem(filename, "colonne obligatoire absente", row=1, column=kind.headers[c]) for c in missing]
+    problems += [
+        Problem(filename, "colonne inconnue : renommez-la ou supprimez-la", row=1, column=c)
+        for c in columns
+        if c not in mapping
+    ]
+    if problems:
         raise DataError(
-            f"{filename} : colonne(s) obligatoire(s) absente(s) pour un fichier de {kind.label}.",
-            [Problem(filename, "colonne absente", row=1, column=kind.headers[c]) for c in required],
-            hint=f"Colonnes attendues : {expected} (modèles sur la page Données ou « cnrmap data template »).",
+            f"{filename} : les colonnes ne sont pas celles d'un fichier de {kind.label}.",
+            problems,
+            hint="Colonnes attendues : "
+            + ", ".join(f"« {kind.headers[c]} »" for c in kind.schema.column_names)
+            + " (modèles sur la page Données ou « cnrmap data template »).",
         )
     return kind, mapping
+
+
+def required_of(kind: FileKind) -> set[str]:
+    return {c.name for c in kind.schema.columns if c.required}
 
 
 def _tidy(frame: pd.DataFrame, kind: FileKind, notes: list[str]) -> pd.DataFrame:
@@ -145,9 +155,11 @@ def _pad_codes(cell: str) -> str:
 def _vocabulary_key(allowed: tuple[str, ...]):
     from cnrmap import vocab
 
-    labels = vocab.THEMES | vocab.THEME_SHORT | vocab.STATUSES | vocab.LOCATION_PRECISIONS | vocab.SCOPE_LEVELS
-    labels |= vocab.PROPOSAL_LEVELS | vocab.MEETING_KINDS
-    by_fold = {fold(k): k for k in allowed} | {fold(labels[k]): k for k in allowed if k in labels}
+    tables = (vocab.THEMES, vocab.THEME_SHORT, vocab.STATUSES, vocab.LOCATION_PRECISIONS, vocab.SCOPE_LEVELS,
+              vocab.PROPOSAL_LEVELS, vocab.MEETING_KINDS)  # fmt: skip
+    by_fold = {fold(k): k for k in allowed}
+    for labels in tables:
+        by_fold |= {fold(labels[k]): k for k in allowed if k in labels}
     return lambda cell: by_fold.get(fold(cell), cell) if cell else cell
 
 
@@ -212,13 +224,6 @@ def check_file(
     empty = [c for c in table.columns if c.startswith("colonne ") and not table[c].astype(str).str.strip().any()]
     table = table.drop(columns=empty)
     kind, mapping = _recognise(list(table.columns), filename, kind)
-    unknown = [c for c in table.columns if c not in mapping]
-    if unknown:
-        raise DataError(
-            f"{filename} : colonne(s) inconnue(s) pour un fichier de {kind.label}.",
-            [Problem(filename, "colonne inconnue : renommez-la ou supprimez-la", row=1, column=c) for c in unknown],
-            hint="Colonnes attendues : " + ", ".join(f"« {h} »" for h in kind.headers.values()) + ".",
-        )
     table = table[~table.apply(lambda r: all(not str(v).strip() for v in r), axis=1)]
     frame = _tidy(table.rename(columns=mapping), kind, notes)
     frame = typed_frame(frame.astype("string"), kind.schema, filename)
