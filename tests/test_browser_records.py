@@ -86,6 +86,6 @@ def test_recording_a_status_changes_the_marker_colour(playwright, tmp_path):
         assert after.count(green) == 1 and len(after) == 8
         page.screenshot(path=str(ARTIFACTS / "carte-04-statut-enregistre.png"))
         legend = page.frame_locator(MAP_FRAME).locator(".cnrmap-legend").all_inner_texts()
-        assert any("état au" in text and "Projet : réalisé" in text for text in legend)
+        assert any("État au" in text and "Projet : réalisé" in text for text in legend)
         assert outside == []
         browser.close()

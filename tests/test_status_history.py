@@ -142,7 +142,7 @@ def test_the_map_selection_reads_statuses_at_the_state_date():
     only_done = select(MapState(as_of="2023-07-01", statuses=("realise",)), data, map_fixtures.departments())
     assert list(only_done.projects["id"]) == ["P-13-01"]
     view = map_fixtures.compose(MapState(territory="departement:13", as_of="2023-07-01"), _indicator())
-    assert view.legends[-1].title == "CNR santé — état au 1er juillet 2023"
+    assert view.legends[-1].title == "État au 1er juillet 2023"
     assert any("juin 2023" in note for note in view.notes)
 
 

@@ -160,6 +160,7 @@ def cnr_points(
         items.append(LegendItem("Réunion du CNR santé", classify.MEETING_COLOUR, "point_small"))
     title = "CNR santé 2022-2023"
     if as_of is not None and projects is not None and len(projects):
-        title = f"CNR santé — {as_of_phrase(as_of)[:1].lower()}{as_of_phrase(as_of)[1:]}"
+        # The projects' date as the title: no wider than the legend's rows (it must not hide more of the map).
+        title = as_of_phrase(as_of)
     legend = LegendSpec(title=title, items=tuple(items)) if items else None
     return CnrPoints(tuple(layers), legend)
