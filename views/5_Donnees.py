@@ -65,15 +65,19 @@ with st.container(horizontal=True):
 if upload is not None and (check_clicked or add_clicked):
     who = signed_in or st.session_state.get("import_by", "")
     try:
+        cog = cached.import_reference()  # every commune code, loaded once per server
+    except DataError:
+        cog = None  # not installed: the report says that only the documents' communes are known
+    try:
         if add_clicked:
             if not who.strip():
                 raise DataError("Votre nom est obligatoire pour ajouter un fichier.", hint="Remplissez « Votre nom ».")
-            summary = import_file(settings, upload.getvalue(), upload.name, who, data, kind)
+            summary = import_file(settings, upload.getvalue(), upload.name, who, data, kind, cog=cog)
             for note in summary.notes:
                 st.caption(note)
             st.success(summary.sentence() + " Les pages Accueil, Carte, Propositions et Projets le montrent déjà.")
         else:
-            check = check_file(upload.getvalue(), upload.name, settings, data, kind)
+            check = check_file(upload.getvalue(), upload.name, settings, data, kind, cog=cog)
             for note in check.notes:
                 st.caption(note)
             if check.ok:

@@ -163,15 +163,18 @@ def _vocabulary_key(allowed: tuple[str, ...]):
     return lambda cell: by_fold.get(fold(cell), cell) if cell else cell
 
 
-def validation_reference(settings: Settings):
+def validation_reference(settings: Settings, cog=None):
     """Codes to check an imported file against: the committed tables, and every commune of the COG when it is
-    installed (``cnrmap fetch --only cog``; the committed table only names the communes of the seed documents)."""
+    installed (``cnrmap fetch --only cog``; the committed table only names the communes of the seed documents).
+
+    ``cog``: the COG reference already loaded (:func:`cnrmap.importer.core.reference_for_settings`), if any.
+    """
     from cnrmap.importer.core import reference_for_settings
 
     reference = load_reference(settings)
     communes = set(reference.communes["code"])
     try:
-        communes |= set(reference_for_settings(settings).communes)
+        communes |= set((cog or reference_for_settings(settings)).communes)
         complete = True
     except DataError:
         complete = False
@@ -198,6 +201,7 @@ def check_file(
     current: CnrData,
     kind: FileKind | None = None,
     today: dt.date | None = None,
+    cog=None,
 ) -> FileCheck:
     """Read and check a file; the result lists every problem (nothing is written).
 
@@ -211,6 +215,8 @@ def check_file(
         The data as it stands (curated and recorded): identifiers already used, projects that exist.
     kind : FileKind, optional
         The kind of file; recognised from the headers when not given.
+    cog : cnrmap.importer.core.Reference, optional
+        The COG already loaded (read from the cache or mirror otherwise).
 
     Raises
     ------
@@ -240,7 +246,7 @@ def check_file(
     if kind.key == "status_history":
         _check_updates(check, current, today)
         return _as_in_file(check, mapping)
-    reference = validation_reference(settings)
+    reference = validation_reference(settings, cog)
     rules = Rules(seed_sources=False, date_range=(EARLIEST, today), label=filename)
     check.problems += validate_frames({kind.key: frame}, reference, rules)
     used = _used_ids(current, kind)
@@ -297,6 +303,7 @@ def import_file(
     who: str,
     current: CnrData,
     kind: FileKind | None = None,
+    cog=None,
 ) -> ImportSummary:
     """Check a file and add it whole, in one transaction, tagged with its origin (file, date, who).
 
@@ -305,7 +312,7 @@ def import_file(
     DataError
         Listing every problem; nothing is added then.
     """
-    check = check_file(data, filename, settings, current, kind)
+    check = check_file(data, filename, settings, current, kind, cog=cog)
     if not check.ok:
         raise check.error()
     from sqlalchemy.exc import IntegrityError
