@@ -1,9 +1,11 @@
 """Entry point: the navigation, and the Accueil page (what the app shows, sources, key figures, links)."""
 
+import datetime as dt
+
 import streamlit as st
 
 from cnrmap import cached
-from cnrmap.curated.definitions import published_totals, summarize
+from cnrmap.curated.definitions import as_of_phrase, published_totals, summarize
 from cnrmap.sources.provenance import cite
 
 
@@ -18,7 +20,8 @@ def home() -> None:
     )
 
     data = cached.or_stop(cached.cnr_data)
-    figures = summarize(data.projects, data.proposals, data.meetings)
+    today = dt.date.today()
+    figures = summarize(data.projects_as_of(today), data.proposals, data.meetings)
     props = figures.propositions
 
     cols = st.columns(5)
@@ -32,10 +35,12 @@ def home() -> None:
         + ". Une proposition régionale s'applique à toute sa région ; elle n'est pas comptée dans chaque département.",
     )
     cols[4].metric("Réunions et ateliers", figures.meetings)
+    dropped = figures.by_status["abandonne"]
     st.caption(
-        f"{len(figures.regions)} régions couvertes. {props.sentence()}. Statut des projets selon les dossiers de "
-        f"presse des Bouches-du-Rhône et du Var (un an après) ; {figures.by_status['non_renseigne']} projets sans "
-        "statut publié (« non renseigné », jamais deviné)."
+        f"{len(figures.regions)} régions couvertes. {props.sentence()}. Statut des projets : {as_of_phrase(today)}, "
+        "selon les dossiers de presse des Bouches-du-Rhône et du Var (un an après) et les mises à jour enregistrées "
+        f"depuis{f' ({dropped} abandonné(s))' if dropped else ''} ; {figures.by_status['non_renseigne']} projets "
+        "sans statut connu (« non renseigné », jamais deviné)."
     )
 
     published = published_totals(data.status_totals)
@@ -56,11 +61,12 @@ def home() -> None:
         )
 
     st.subheader("Explorer")
-    links = st.columns(4)
+    links = st.columns(5)
     links[0].page_link("views/1_Carte.py", label="Carte")
     links[1].page_link("views/2_Propositions.py", label="Propositions")
     links[2].page_link("views/3_Projets.py", label="Projets")
     links[3].page_link("views/4_Sources.py", label="Sources")
+    links[4].page_link("views/5_Donnees.py", label="Données")
 
     st.subheader("D'où viennent les données")
     st.markdown(
@@ -80,5 +86,6 @@ PAGES = [
     st.Page("views/2_Propositions.py", title="Propositions", url_path="propositions"),
     st.Page("views/3_Projets.py", title="Projets", url_path="projets"),
     st.Page("views/4_Sources.py", title="Sources", url_path="sources"),
+    st.Page("views/5_Donnees.py", title="Données", url_path="donnees"),
 ]
 st.navigation(PAGES).run()

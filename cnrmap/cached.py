@@ -27,9 +27,24 @@ def settings() -> Settings:
     return get_settings()
 
 
-@st.cache_data(show_spinner="Chargement des données du CNR santé…")
+def data_revision() -> str:
+    """Changes whenever someone records a status or imports a file (one small query; none without a database)."""
+    from cnrmap.records.db import revision
+
+    return revision(settings())
+
+
+@st.cache_data(show_spinner="Chargement des données du CNR santé…", max_entries=4)
+def _cnr_data(revision: str) -> datasets.CnrData:
+    from cnrmap.records.data import load_data
+
+    return load_data(settings())
+
+
 def cnr_data() -> datasets.CnrData:
-    return datasets.load_cnr_data(settings())
+    """The curated CNR data with what people recorded (:func:`cnrmap.records.data.load_data`), as it stands now:
+    a status recorded in another session shows at this page's next rerun."""
+    return _cnr_data(data_revision())
 
 
 def show_error(exc: DataError) -> None:
@@ -101,14 +116,22 @@ def indicators() -> dict:
 
 
 @st.cache_resource(show_spinner="Construction de la carte…", max_entries=8)
+def _view(state, extra_key: str, revision: str, today: str, _extra: dict | None = None):
+    from cnrmap.carte.compose import build_view
+
+    return build_view(state, settings(), _cnr_data(revision), extra_indicators=_extra)
+
+
 def view(state, extra_key: str = "", _extra: dict | None = None):
     """The map of ``state``; ``extra_key`` identifies the session's imported indicators in ``_extra``.
 
-    Few entries: a view of France by commune holds about 20 MB, and a new view costs 0.2 s once warm.
+    Keyed on the recorded data's revision (a new status redraws the map) and on today's date (a state
+    without ``as_of`` shows today). Few entries: a view of France by commune holds about 20 MB, and a new
+    view costs 0.2 s once warm.
     """
-    from cnrmap.carte.compose import build_view
+    import datetime as dt
 
-    return build_view(state, settings(), cnr_data(), extra_indicators=_extra)
+    return _view(state, extra_key, data_revision(), dt.date.today().isoformat(), _extra=_extra)
 
 
 @st.cache_data(show_spinner=False)
@@ -139,6 +162,21 @@ def filter_select(label: str, labels: Mapping[str, str], key: str) -> list[str]:
     """A multiselect filter over ``labels`` (code → French label) whose empty selection reads « Tous » and means all."""
     return st.multiselect(label, list(labels), format_func=lambda code: labels.get(code, code), key=key,
                           placeholder="Tous")  # fmt: skip
+
+
+def signed_in_user() -> str:
+    """The user the reverse proxy names in ``Settings.user_header`` (``X-Forwarded-User``), or ``""``.
+
+    Only meaningful behind a proxy that sets this header and removes it from the requests it receives.
+    """
+    name = settings().user_header
+    if not name:
+        return ""
+    try:
+        headers = st.context.headers
+    except AttributeError:
+        return ""
+    return str(headers.get(name) or "").strip()[:200]
 
 
 def csv_downloads(table, stem: str) -> None:

@@ -9,6 +9,9 @@ Everything that needs a path or a setting asks :func:`get_settings`; the environ
                               (``~/.cache/cnrmap`` on Linux), never inside the checkout
 ``CNRMAP_MIRROR``             folder or base URL of a mirror of the official sources
 ``CNRMAP_CHROMIUM``           Chromium executable for the image export
+``CNRMAP_DATABASE_URL``       SQLAlchemy URL of the records database (default: SQLite in the data cache)
+``CNRMAP_EDITING``            ``1`` lets the pages record status updates and imports (off by default)
+``CNRMAP_USER_HEADER``        header naming the signed-in user behind a reverse proxy (``X-Forwarded-User``)
 ============================  =========================================================================
 """
 
@@ -28,6 +31,11 @@ DATA_DIR_ENV = "CNRMAP_DATA_DIR"
 CACHE_DIR_ENV = "CNRMAP_CACHE_DIR"
 MIRROR_ENV = "CNRMAP_MIRROR"
 CHROMIUM_ENV = "CNRMAP_CHROMIUM"
+DATABASE_ENV = "CNRMAP_DATABASE_URL"
+EDITING_ENV = "CNRMAP_EDITING"
+USER_HEADER_ENV = "CNRMAP_USER_HEADER"
+# The default database of what users record: a SQLite file in the data cache (nothing to install).
+DATABASE_FILE = "cnrmap-records.sqlite"
 
 # A checkout is recognised by these files (the data the app shows, and the app itself).
 ROOT_MARKERS = ("data/projects.csv", "app.py")
@@ -116,6 +124,15 @@ class Settings:
     chromium:
         Chromium executable (path or command name) named by ``CNRMAP_CHROMIUM``, else ``None``
         (the first Chromium found on the ``PATH``).
+    database_url:
+        SQLAlchemy URL of the database holding what users record (status updates, imported regions):
+        ``CNRMAP_DATABASE_URL``, by default a SQLite file in the data cache.
+    editing:
+        Whether the pages may record anything (``CNRMAP_EDITING=1``); off by default, so that a public
+        deployment stays read-only. The command line is always allowed.
+    user_header:
+        HTTP header naming the signed-in user, set by the reverse proxy in front of a shared deployment
+        (``CNRMAP_USER_HEADER``, default ``X-Forwarded-User``; empty: never read).
     """
 
     root: Path
@@ -126,6 +143,9 @@ class Settings:
     mirror: str | None
     cache_dir: Path | None = None
     chromium: str | None = None
+    database_url: str = ""
+    editing: bool = False
+    user_header: str = "X-Forwarded-User"
 
     @property
     def embedded_geo_dir(self) -> Path:
@@ -192,6 +212,7 @@ def get_settings(
     if mirror and "://" not in mirror:
         mirror = str(Path(mirror).expanduser().resolve())
     env_data = environ.get(DATA_DIR_ENV)
+    database_url = environ.get(DATABASE_ENV) or f"sqlite:///{data_cache / DATABASE_FILE}"
     return Settings(
         root=root,
         data_dir=Path(env_data) if env_data else root / "data",
@@ -201,4 +222,7 @@ def get_settings(
         mirror=mirror,
         cache_dir=cache_root,
         chromium=environ.get(CHROMIUM_ENV) or None,
+        database_url=database_url,
+        editing=environ.get(EDITING_ENV, "").strip().lower() in ("1", "true", "oui", "yes", "on"),
+        user_header=environ.get(USER_HEADER_ENV, "X-Forwarded-User").strip(),
     )

@@ -16,11 +16,14 @@ THEME_SHORT: dict[str, str] = {
     "prevention": "Prévention",
 }
 
+# « abandonne » never comes from the documents: people record it (cnrmap.records).
 STATUSES: dict[str, str] = {
     "realise": "Réalisé",
     "en_cours": "En cours",
+    "abandonne": "Abandonné",
     "non_renseigne": "Non renseigné",
 }
+UNKNOWN_STATUS = "non_renseigne"
 
 LOCATION_PRECISIONS: dict[str, str] = {
     "commune": "Commune",

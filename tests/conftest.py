@@ -97,6 +97,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _records_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read nor write the developer's records database, and pages start read-only.
+
+    The session's database file is never created (nothing is recorded into it): tests that record use
+    their own (:func:`records_settings`).
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CNRMAP_DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('records') / 'unused.sqlite'}")
+    patch.delenv("CNRMAP_EDITING", raising=False)
+    patch.delenv("CNRMAP_USER_HEADER", raising=False)
+    yield
+    patch.undo()
+
+
+@pytest.fixture()
+def records_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings (and environment, for pages and commands) with a fresh records database and editing on."""
+    monkeypatch.setenv("CNRMAP_DATABASE_URL", f"sqlite:///{tmp_path / 'records.sqlite'}")
+    monkeypatch.setenv("CNRMAP_EDITING", "1")
+    return get_settings()
+
+
 @pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     path = _mirror_dir()

@@ -70,9 +70,9 @@ def test_full_state_round_trip():
 
 def test_empty_or_full_status_selection_means_all_statuses():
     assert MapState(statuses=()).statuses == ()
-    assert MapState(statuses=("realise", "en_cours", "non_renseigne")) == MapState()
+    assert MapState(statuses=("realise", "en_cours", "abandonne", "non_renseigne")) == MapState()
     # Links written before « empty = all »: every status listed, or none.
-    assert MapState.from_query_params({"statuses": "realise,en_cours,non_renseigne"})[0] == MapState()
+    assert MapState.from_query_params({"statuses": "realise,en_cours,abandonne,non_renseigne"})[0] == MapState()
     assert MapState.from_query_params({"statuses": "aucun"})[0] == MapState()
 
 

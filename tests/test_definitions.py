@@ -59,8 +59,8 @@ def test_an_empty_filter_means_all(projects):
 
 
 def test_every_status_selected_is_the_same_filter_as_none():
-    assert Filters(statuses=("realise", "en_cours", "non_renseigne")) == Filters()
-    assert Filters(statuses=("realise", "en_cours", "non_renseigne")).describe() == []
+    assert Filters(statuses=("realise", "en_cours", "abandonne", "non_renseigne")) == Filters()
+    assert Filters(statuses=("realise", "en_cours", "abandonne", "non_renseigne")).describe() == []
 
 
 def test_unknown_filter_value_is_quoted():
@@ -92,8 +92,8 @@ def test_projects_at_a_commune_and_department_wide(projects):
 
 
 def test_status_counts_list_every_status(projects):
-    assert status_counts(projects.iloc[0:0]) == {"realise": 0, "en_cours": 0, "non_renseigne": 0}
-    assert status_counts(projects) == {"realise": 1, "en_cours": 2, "non_renseigne": 1}
+    assert status_counts(projects.iloc[0:0]) == {"realise": 0, "en_cours": 0, "abandonne": 0, "non_renseigne": 0}
+    assert status_counts(projects) == {"realise": 1, "en_cours": 2, "abandonne": 0, "non_renseigne": 1}
 
 
 def test_groups_are_not_propositions(proposals):

@@ -12,6 +12,7 @@ import pytest
 from cnrmap import cli
 from cnrmap.carte.compose import ViewResult
 from cnrmap.carte.state import MapState
+from cnrmap.curated.definitions import as_of_phrase
 from cnrmap.errors import DataError
 from cnrmap.export import browser
 from cnrmap.export import png as export_png
@@ -64,7 +65,10 @@ def test_default_title_and_texts():
     assert export_png.default_title(result, "Bouches-du-Rhône") == (
         "Densité de médecins généralistes — Bouches-du-Rhône, par commune"
     )
-    assert export_png.filters_line(result) == "Thème : Prévention"
+    # The projects' date comes first (today when the state has none), then the filters.
+    assert export_png.filters_line(result) == f"{as_of_phrase(dt.date.today())} · Thème : Prévention"
+    dated = compose(MapState(territory="departement:13", theme="prevention", as_of="2023-11-08"))
+    assert export_png.filters_line(dated) == "État au 8 novembre 2023 · Thème : Prévention"
     sources = export_png.source_lines(result)
     assert sources[0] == "Densité de médecins généralistes : CNAM (2024)"
     assert "Contours de test" in sources and export_png.BASEMAP_SOURCE in sources

@@ -11,7 +11,13 @@ from cnrmap.config import get_settings
 
 ROOT = get_settings().root
 APP = str(ROOT / "app.py")
-PAGES = ["views/1_Carte.py", "views/2_Propositions.py", "views/3_Projets.py", "views/4_Sources.py"]
+PAGES = [
+    "views/1_Carte.py",
+    "views/2_Propositions.py",
+    "views/3_Projets.py",
+    "views/4_Sources.py",
+    "views/5_Donnees.py",
+]
 
 
 def run_page(page: str | None = None) -> AppTest:

@@ -1,5 +1,7 @@
 """Carte: the layered map of indicators, CNR projects and meetings, with its controls and detail panel."""
 
+import datetime as dt
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -7,8 +9,8 @@ from cnrmap import cached, vocab
 from cnrmap.carte import classify
 from cnrmap.carte.panel import click_to_code, detail_markdown, territory_detail
 from cnrmap.carte.search import find_places, territory_of
-from cnrmap.carte.state import LAYERS, LEVELS, NEEDS, MapState
-from cnrmap.curated.definitions import project_by_id
+from cnrmap.carte.state import LAYERS, LEVELS, NEEDS, MapState, parse_as_of
+from cnrmap.curated.definitions import as_of_phrase, project_by_id
 from cnrmap.errors import DataError
 from cnrmap.export import data as export_data
 from cnrmap.export import png as export_png
@@ -46,6 +48,7 @@ if st.session_state.get("carte_params") != params:
         basemap=state.basemap,
         need=state.need or "",
         threshold=state.threshold,
+        as_of=state.as_of_date,
         url_warnings=url_warnings,
     )
     st.session_state["carte_params"] = params
@@ -147,6 +150,7 @@ with st.sidebar:
     st.multiselect(
         "Statut des projets", list(vocab.STATUSES), format_func=vocab.STATUSES.get, key="statuses", placeholder="Tous"
     )
+    st.date_input("État des projets au", max_value=dt.date.today(), format="DD/MM/YYYY", key="as_of")
     st.multiselect("Couches", list(LAYERS), format_func=LAYERS.get, key="layers")
     st.toggle("Fond de carte (nécessite internet)", key="basemap")
     st.subheader("Lecture croisée")
@@ -188,6 +192,7 @@ try:
         basemap=st.session_state.basemap,
         need=st.session_state.need or None,
         threshold=st.session_state.get("threshold"),
+        as_of=parse_as_of((st.session_state.as_of or dt.date.today()).isoformat()),
     )
 except ValueError as exc:
     st.error(f"Réglage invalide : {exc}")
@@ -220,8 +225,7 @@ view = cached.or_stop(lambda: cached.view(state, extra_key, _extra=imported))
 
 st.title(f"{view.indicator.label} — {territories.get(view.state.territory, view.state.territory)}")
 filters = view.selection.filters.describe()
-if filters:
-    st.caption("Filtres : " + " ; ".join(filters))
+st.caption(as_of_phrase(view.state.as_of_date) + (" · Filtres : " + " ; ".join(filters) if filters else ""))
 for message in st.session_state.get("url_warnings", []) + view.warnings:
     st.warning(message)
 for note in view.notes:
@@ -246,7 +250,7 @@ with right:
     departments = dict(zip(ref.departments["code"], ref.departments["name"], strict=True))
     st.markdown(detail_markdown(territory_detail(code, view, departments, regions) if code else {}))
 
-chosen = project_by_id(data.projects, st.query_params.get("focus"))
+chosen = project_by_id(view.selection.dated_projects, st.query_params.get("focus"))
 if chosen:
     st.info(f"Projet sélectionné : **{chosen['title']}** ({vocab.STATUSES[chosen['status']]}, {chosen['summary']})")
 

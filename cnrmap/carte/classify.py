@@ -76,10 +76,12 @@ ZONING_COLOURS: dict[str, str] = {
     "ND": "#8c8c8c",
 }
 
-# Projects by status (Okabe-Ito bluish green / reddish purple; "non renseigné" is white with a dark ring).
+# Projects by status: Okabe-Ito bluish green / reddish purple / vermillion, distinguishable with the common
+# colour-vision deficiencies; "non renseigné" is white with a dark ring.
 STATUS_COLOURS: dict[str, str] = {
     "realise": "#009e73",
     "en_cours": "#cc79a7",
+    "abandonne": "#d55e00",
     "non_renseigne": "#ffffff",
 }
 MEETING_COLOUR = "#000000"

@@ -222,7 +222,10 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
         selection.meetings if "reunions" in state.layers else None,
         shapes.commune_names(inputs.communes),
         dep_names,
+        as_of=state.as_of_date,
     )
+    if "projets" in state.layers:
+        notes += selection.status_notes
     n_features = len(main.gdf)
     # All departments as shared arcs: their borders sent once (about half the page of France by department).
     main.compact = level == DEPARTEMENT and n_features > 50

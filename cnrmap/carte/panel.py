@@ -16,7 +16,7 @@ import pandas as pd
 from cnrmap import vocab
 from cnrmap.carte.compose import ViewResult
 from cnrmap.carte.points import remark_of
-from cnrmap.curated.definitions import meetings_in, projects_in, proposition_scope
+from cnrmap.curated.definitions import as_of_phrase, meetings_in, projects_in, proposition_scope
 from cnrmap.french import capitalize, format_date, format_number, plural
 from cnrmap.geo.codes import department_of_commune
 from cnrmap.leaflet.choropleth import isna
@@ -47,7 +47,8 @@ def _records(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]
 
 
 def _projects(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    columns = ["id", "title", "theme", "status", "status_date", "location_precision", "source", "summary", "notes"]
+    columns = ["id", "title", "theme", "status", "status_date", "status_date_label", "location_precision", "source",
+               "summary", "notes"]  # fmt: skip
     out = _records(frame, columns)
     for rec in out:
         rec["theme_label"] = vocab.THEME_SHORT.get(rec.get("theme") or "", rec.get("theme"))
@@ -141,6 +142,7 @@ def territory_detail(
         "proposition_texts": texts,
         "meetings": _records(meetings_in(selection.meetings, level, code), ["kind", "place", "date", "source"]),
         "filters": selection.filters.describe(),
+        "as_of": as_of_phrase(view.state.as_of_date),
     }
 
 
@@ -165,7 +167,7 @@ def _indicator_line(ind: Mapping[str, Any]) -> str:
 
 
 def _project_line(p: Mapping[str, Any]) -> list[str]:
-    date = format_date(p.get("status_date"))
+    date = p.get("status_date_label") or format_date(p.get("status_date"))
     wide = " — à l'échelle du département" if p.get("location_precision") == "departement" else ""
     status = _md(p["status_label"]) + (f", {date}" if date else "")
     lines = [f"- {_md(p['title'])} *({_md(p['theme_label'])} ; {status}{wide})*"]
@@ -184,7 +186,8 @@ def detail_markdown(detail: Mapping[str, Any]) -> str:
         lines += [f"*Filtres : {_md(' ; '.join(detail['filters']))}*", ""]
     lines += [_indicator_line(ind) for ind in detail["indicators"]]
     projects = detail["projects"] + detail.get("department_projects", [])
-    lines += ["", f"**Projets du CNR santé** : {len(projects) or 'aucun recensé dans les documents'}"]
+    as_of = f" ({detail['as_of'][:1].lower()}{detail['as_of'][1:]})" if detail.get("as_of") else ""
+    lines += ["", f"**Projets du CNR santé**{as_of} : {len(projects) or 'aucun recensé dans les documents'}"]
     for p in projects:
         lines += _project_line(p)
     lines += ["", "**Propositions**"]

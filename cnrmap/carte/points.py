@@ -6,6 +6,7 @@ selection kept (:mod:`cnrmap.carte.selection`): the legend lists exactly what th
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import pandas as pd
 
 from cnrmap import vocab
 from cnrmap.carte import classify
-from cnrmap.curated.definitions import remark_of
+from cnrmap.curated.definitions import as_of_phrase, remark_of
 from cnrmap.french import format_date
 from cnrmap.leaflet.choropleth import isna
 from cnrmap.leaflet.legend import LegendItem, LegendSpec
@@ -50,7 +51,7 @@ def project_popup_html(row: Mapping[str, object]) -> str:
     """Popup of a project: title, theme, status and its date, place, summary, remark, source. All escaped."""
     theme = vocab.THEME_SHORT.get(_text(row, "theme"), _text(row, "theme"))
     status = vocab.STATUSES.get(_text(row, "status"), _text(row, "status"))
-    date = format_date(row.get("status_date"))
+    date = _text(row, "status_date_label") or format_date(row.get("status_date"))
     place = _text(row, "place") or vocab.LOCATION_PRECISIONS.get(_text(row, "location_precision"), "")
     lines = [
         f"<b>{_esc(row.get('title'))}</b>",
@@ -131,10 +132,12 @@ def cnr_points(
     meetings: pd.DataFrame | None,
     communes: Mapping[str, str],
     departments: Mapping[str, str],
+    as_of: dt.date | None = None,
 ) -> CnrPoints:
     """Point layers of the projects and meetings given (``None``: layer not shown), and their legend.
 
-    ``communes`` and ``departments`` map codes to names (for the projects' places).
+    ``communes`` and ``departments`` map codes to names (for the projects' places); ``as_of``, the day the
+    projects' statuses are read at, is stated in the legend's title.
     """
     layers: list[PointLayer] = []
     items: list[LegendItem] = []
@@ -148,5 +151,9 @@ def cnr_points(
     if meetings is not None and len(meetings):
         layers.append(_meeting_layer(meetings))
         items.append(LegendItem("Réunion du CNR santé", classify.MEETING_COLOUR, "point_small"))
-    legend = LegendSpec(title="CNR santé 2022-2023", items=tuple(items)) if items else None
+    title = "CNR santé 2022-2023"
+    if as_of is not None and projects is not None and len(projects):
+        # The projects' date as the title: no wider than the legend's rows (it must not hide more of the map).
+        title = as_of_phrase(as_of)
+    legend = LegendSpec(title=title, items=tuple(items)) if items else None
     return CnrPoints(tuple(layers), legend)

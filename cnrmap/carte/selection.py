@@ -2,7 +2,8 @@
 
 Second step of the pipeline (state → **selection** → values → layers → map). The map's points, the
 CNR-derived choropleths, the panel and the exports all read the same :class:`Selection`, built with the
-definitions of :mod:`cnrmap.curated.definitions`.
+definitions of :mod:`cnrmap.curated.definitions`: the projects' statuses are read at the state's date here,
+once (:func:`~cnrmap.curated.definitions.statuses_as_of`), before the status filter applies.
 """
 
 from __future__ import annotations
@@ -12,14 +13,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cnrmap.carte.state import MapState
-from cnrmap.curated.definitions import Filters, select_meetings, select_projects, select_propositions
+from cnrmap.curated.definitions import Filters, select_meetings, select_projects, select_propositions, statuses_as_of
+from cnrmap.curated.history import period_notes
 from cnrmap.curated.load import CnrData
 from cnrmap.errors import DataError
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The departments and regions a view covers, and the projects, meetings and propositions it keeps."""
+    """The departments and regions a view covers, and the projects, meetings and propositions it keeps.
+
+    ``projects`` have the status of the state's date; ``dated_projects`` are every project of France with
+    that status, before any filter (for France-wide counts); ``status_notes`` say how dates of periods
+    (« sur l'année 2023 ») count at that date.
+    """
 
     departments: tuple[str, ...]
     regions: tuple[str, ...]
@@ -27,6 +34,8 @@ class Selection:
     projects: pd.DataFrame
     meetings: pd.DataFrame
     propositions: pd.DataFrame
+    dated_projects: pd.DataFrame | None = None
+    status_notes: tuple[str, ...] = ()
 
 
 def shown_departments(state: MapState, departments: pd.DataFrame) -> pd.DataFrame:
@@ -61,11 +70,16 @@ def select(state: MapState, data: CnrData, departments: pd.DataFrame) -> Selecti
             (propositions["scope_level"] == "region") & propositions["region_code"].isin(regions)
         )
         propositions = propositions[mine]
+    dated = statuses_as_of(data.projects, data.history, state.as_of_date)
+    projects = select_projects(dated, filters, within)
+    as_of = state.as_of_date.isoformat()
     return Selection(
         departments=codes,
         regions=regions,
         filters=filters,
-        projects=select_projects(data.projects, filters, within),
+        projects=projects,
         meetings=select_meetings(data.meetings, within),
         propositions=propositions,
+        dated_projects=dated,
+        status_notes=tuple(period_notes(data.history, select_projects(dated, departments=within)["id"], as_of)),
     )

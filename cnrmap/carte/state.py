@@ -8,6 +8,7 @@ of existing links keep working.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
@@ -70,6 +71,8 @@ class MapState:
         Cross-reading filter, a key of :data:`NEEDS`.
     threshold : float or None
         Threshold of the ``seuil_sans_projet`` / ``projet_hors_besoin`` filters (default: France value).
+    as_of : str or None
+        Day the projects' statuses are read at (``YYYY-MM-DD``, URL ``as_of``); ``None`` = today.
     """
 
     territory: str = "FR"
@@ -86,6 +89,7 @@ class MapState:
     basemap: bool = True
     need: str | None = None
     threshold: float | None = None
+    as_of: str | None = None
 
     def __post_init__(self) -> None:
         for name, value in (
@@ -101,6 +105,7 @@ class MapState:
             ("layers", self.layers),
             ("need", self.need),
             ("threshold", self.threshold),
+            ("as_of", self.as_of),
         ):
             problem = _check(name, value)
             if problem:
@@ -111,6 +116,11 @@ class MapState:
     def filters(self) -> Filters:
         """The theme and status filters of this state (the one meaning of "empty = all")."""
         return Filters(themes=(self.theme,) if self.theme else (), statuses=self.statuses)
+
+    @property
+    def as_of_date(self) -> dt.date:
+        """The day the projects' statuses are read at (today when ``as_of`` is not set)."""
+        return dt.date.fromisoformat(self.as_of) if self.as_of else dt.date.today()
 
     @property
     def scope(self) -> str:
@@ -204,7 +214,7 @@ def _decode(key: str, raw: str) -> Any:
         if raw in ("", "aucun"):
             return ()
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if key in ("indicator", "overlay", "theme", "need"):
+    if key in ("indicator", "overlay", "theme", "need", "as_of"):
         return raw or None
     if key == "territory":
         return parse_territory(raw)
@@ -230,6 +240,34 @@ def parse_territory(raw: str) -> str:
     if not TERRITORY_RE.match(result):
         raise ValueError(f"territoire invalide : {raw!r} (attendu : FR, region:CODE ou departement:CODE)")
     return result
+
+
+def as_of_problem(text: str) -> str | None:
+    """What is wrong with an ``as_of`` day (French), or ``None``: a real ``YYYY-MM-DD`` day, not in the future."""
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        return f"date {text!r} : format AAAA-MM-JJ attendu"
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return f"date {text!r} inexistante"
+    return f"date {text!r} dans le futur" if day > dt.date.today() else None
+
+
+def parse_as_of(text: str | None) -> str | None:
+    """``--as-of`` / URL value → ISO day (``None`` for empty or today, which is the default).
+
+    Raises
+    ------
+    ValueError
+        If the text is not a past or present day (French message quoting it).
+    """
+    text = (text or "").strip()
+    if not text or text == dt.date.today().isoformat():
+        return None
+    problem = as_of_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
 
 
 def _check(name: str, value: Any) -> str | None:
@@ -261,6 +299,10 @@ def _check(name: str, value: Any) -> str | None:
         expected = ", ".join(LAYERS)
     elif name == "need":
         ok, expected = value is None or value in NEEDS, ", ".join(NEEDS)
+    elif name == "as_of":
+        if value is None:
+            return None
+        return as_of_problem(value) if isinstance(value, str) else f"valeur {value!r} invalide (AAAA-MM-JJ attendu)"
     elif name == "threshold":
         ok = value is None or (isinstance(value, int | float) and math.isfinite(value))
         expected = "un nombre"

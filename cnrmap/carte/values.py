@@ -116,7 +116,7 @@ def _cnr_data(
     if indicator_id == cnr.PROPOSALS_ID:
         return cnr.proposals_indicator(data.proposals, region_of, selection.filters)
     if indicator_id == cnr.PROJECTS_ID:
-        return cnr.projects_indicator(data.projects, region_of, selection.filters)
+        return cnr.projects_indicator(selection.dated_projects, region_of, selection.filters)
     return None
 
 

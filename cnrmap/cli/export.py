@@ -72,7 +72,6 @@ def _run(args: argparse.Namespace) -> int:
 
     from cnrmap.carte.compose import build_view
     from cnrmap.config import get_settings
-    from cnrmap.curated import load as datasets
     from cnrmap.export import data as export_data
     from cnrmap.export import png as export_png
 
@@ -81,7 +80,9 @@ def _run(args: argparse.Namespace) -> int:
     states = [state_from_args(args, t) for t in territories]
     size = export_png.parse_size(args.size) if fmt == "png" else None
     settings = get_settings()
-    data = datasets.load_cnr_data(settings)
+    from cnrmap.records.data import load_data
+
+    data = load_data(settings)
     several = len(territories) > 1
     with ExitStack() as stack:
         browser = None

@@ -51,6 +51,18 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (entièrement hors ligne)"
     )
+    add_as_of_argument(parser)
+
+
+def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
+    """``--as-of YYYY-MM-DD``: the day the projects' statuses are read at (render, export, deck)."""
+    parser.add_argument(
+        "--as-of",
+        dest="as_of",
+        default=None,
+        metavar="AAAA-MM-JJ",
+        help="état des projets à cette date (défaut : aujourd'hui), écrit dans le titre et la légende",
+    )
 
 
 def state_from_args(args: argparse.Namespace, territory: str | None = None):
@@ -68,10 +80,11 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
     DataError
         If an option value is invalid (French message quoting it).
     """
-    from cnrmap.carte.state import MapState, parse_territory
+    from cnrmap.carte.state import MapState, parse_as_of, parse_territory
 
     try:
         return MapState(
+            as_of=parse_as_of(getattr(args, "as_of", None)),
             territory=parse_territory(territory if territory is not None else args.territory),
             level=args.level,
             indicator=args.indicator,

@@ -23,12 +23,12 @@ def _indicator_help() -> str:
 def _run(args: argparse.Namespace) -> int:
     from cnrmap.carte.compose import build_view
     from cnrmap.config import get_settings
-    from cnrmap.curated import load as datasets
     from cnrmap.leaflet.assets import inline_html
+    from cnrmap.records.data import load_data
 
     state = state_from_args(args)
     settings = get_settings()
-    data = datasets.load_cnr_data(settings)
+    data = load_data(settings)
     result = build_view(state, settings, data)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

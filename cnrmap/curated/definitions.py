@@ -20,13 +20,14 @@ places is the same number. The rules (also in ``data/README.md``):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from cnrmap import vocab
-from cnrmap.french import capitalize, plural
+from cnrmap.french import capitalize, format_date, plural
 
 PROPOSITION = "proposition"
 REMARK = "Remarque :"
@@ -157,6 +158,56 @@ def status_counts(projects: pd.DataFrame) -> dict[str, int]:
     """Projects per status, every status of the vocabulary present (zero when none)."""
     counts = projects["status"].value_counts()
     return {status: int(counts.get(status, 0)) for status in vocab.STATUSES}
+
+
+# Columns :func:`statuses_as_of` sets: the entry that applies → the projects frame.
+STATUS_COLUMNS: dict[str, str] = {
+    "status": "status",
+    "date_text": "status_date",
+    "date_label": "status_date_label",
+    "source": "status_source",
+    "comment": "status_comment",
+    "recorded_by": "status_recorded_by",
+    "origin": "status_origin",
+}
+
+
+def as_of_phrase(as_of: dt.date) -> str:
+    """« État au 8 novembre 2023 »: the date the projects' statuses are read at, for titles and legends."""
+    return f"État au {format_date(as_of)}"
+
+
+def statuses_as_of(projects: pd.DataFrame, history: pd.DataFrame, as_of: dt.date | str) -> pd.DataFrame:
+    """The projects with the status each had on ``as_of``: the one definition every view reads.
+
+    Parameters
+    ----------
+    projects : DataFrame
+        Projects (``id`` …); their own status columns are replaced.
+    history : DataFrame
+        Status entries (:data:`cnrmap.curated.history.HISTORY_COLUMNS`).
+    as_of : date or str
+        The day (ISO text or date).
+
+    Returns
+    -------
+    DataFrame
+        ``projects`` with ``status``, ``status_date`` (as the document or person gave it: ``2023-11-08``,
+        ``2023``), ``status_date_label`` (its words), ``status_source``, ``status_comment``,
+        ``status_recorded_by``, ``status_origin`` of the entry that applies; « non renseigné » and empty
+        text when none does. Entries apply from their ``date`` on; undated entries before any dated one; of
+        two entries the same day, the higher ``order`` (recorded last).
+    """
+    day = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
+    applies = history[(history["date"] == "") | (history["date"] <= day)]
+    latest = applies.sort_values(["date", "order"], kind="stable").drop_duplicates("project_id", keep="last")
+    latest = latest.set_index("project_id")
+    out = projects.copy()
+    for source, column in STATUS_COLUMNS.items():
+        values = out["id"].map(latest[source]) if len(latest) else pd.Series(pd.NA, index=out.index)
+        fill = vocab.UNKNOWN_STATUS if column == "status" else ""
+        out[column] = values.astype("string").fillna(fill)
+    return out
 
 
 def project_by_id(projects: pd.DataFrame, project_id: str | None) -> dict | None:

@@ -8,6 +8,7 @@ Codes stay strings (``04``, ``2A``, ``13055``); numbers are parsed per the schem
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from cnrmap.config import Settings
+from cnrmap.curated.definitions import statuses_as_of
+from cnrmap.curated.history import document_dates, document_entries
 from cnrmap.curated.schema import (
     CNR_DATASETS,
     COMMUNES,
@@ -74,10 +77,23 @@ def read_dataset_text(text: str, schema: DatasetSchema, label: str) -> pd.DataFr
         body.append((index + FIRST_DATA_LINE, row))
     frame = pd.DataFrame([r for _, r in body], columns=header, dtype="string")
     frame.index = pd.Index([line for line, _ in body], name="line")
+    return typed_frame(frame, schema, label, problems)
+
+
+def typed_frame(
+    frame: pd.DataFrame, schema: DatasetSchema, label: str, problems: list[Problem] | None = None
+) -> pd.DataFrame:
+    """Give a frame of text cells (index: the file's line numbers) the schema's columns and number types.
+
+    Missing optional columns are added empty; cells are stripped. Raises :class:`DataError` listing every
+    number that cannot be read (and the ``problems`` already found), with file, line and column.
+    """
+    problems = list(problems or [])
+    frame = frame.copy()
     for column in schema.columns:
         if column.name not in frame:
             frame[column.name] = pd.Series("", index=frame.index, dtype="string")
-        frame[column.name] = frame[column.name].fillna("").str.strip()
+        frame[column.name] = frame[column.name].astype("string").fillna("").str.strip()
         if column.kind in ("float", "int"):
             problems += _parse_numbers(frame, column.name, column.kind, label)
     if problems:
@@ -156,13 +172,27 @@ def load_reference(settings: Settings) -> Reference:
 
 @dataclass(frozen=True)
 class CnrData:
-    """The curated CNR santé datasets, validated (``status_totals``: the press kits' printed totals)."""
+    """The CNR santé datasets, validated, and the status history of the projects.
+
+    ``projects`` keep the status their file gives; what a view shows is :meth:`projects_as_of`. ``history``
+    defaults to the entries of the projects' own statuses (:func:`cnrmap.curated.history.document_entries`);
+    ``status_totals`` are the regional totals the press kits print.
+    """
 
     projects: pd.DataFrame
     proposals: pd.DataFrame
     meetings: pd.DataFrame
     contributions: pd.DataFrame
     status_totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.history is None:
+            object.__setattr__(self, "history", document_entries(self.projects, document_dates(self.status_totals)))
+
+    def projects_as_of(self, as_of: dt.date | str) -> pd.DataFrame:
+        """The projects with their status on ``as_of`` (:func:`cnrmap.curated.definitions.statuses_as_of`)."""
+        return statuses_as_of(self.projects, self.history, as_of)
 
 
 def load_cnr_data(settings: Settings) -> CnrData:

@@ -106,6 +106,7 @@ CONTRIBUTIONS = DatasetSchema(
     id_column=None,
 )
 
+# The regional status totals the press kits print (read for the date of each kit, never validated).
 STATUS_TOTALS = DatasetSchema(
     name="status_totals",
     path="status_totals.csv",
@@ -123,6 +124,22 @@ STATUS_TOTALS = DatasetSchema(
         Column("source", required=True),
         Column("remark"),
     ),
+)
+
+# Status updates people record (never a file of data/: `cnrmap data export` writes it, `import` reads it).
+STATUS_HISTORY = DatasetSchema(
+    name="status_history",
+    path="status_history.csv",
+    columns=(
+        Column("project_id", required=True),
+        Column("date", required=True),
+        Column("status", required=True, vocabulary=_vocab(vocab.STATUSES)),
+        Column("source", required=True),
+        Column("comment"),
+        Column("recorded_by"),
+        Column("recorded_at"),
+    ),
+    id_column=None,
 )
 
 REGIONS = DatasetSchema(

@@ -1,12 +1,16 @@
 """Every rule of the data dictionary (``data/README.md``), checked at once, reported in French.
 
-The ``cnrmap validate`` command (:mod:`cnrmap.cli.validate`) prints what :func:`validate` returns.
+The ``cnrmap validate`` command (:mod:`cnrmap.cli.validate`) prints what :func:`cnrmap.curated.load.validate`
+returns. The same checkers
+validate a file someone imports (:mod:`cnrmap.records.imports`), under :class:`Rules` that differ in two
+points only: its sources are its own documents (free text), and its dates run up to today.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -23,11 +27,35 @@ DATE_RANGE = (date(2022, 9, 1), date(2024, 12, 31))
 BOUNDS_MARGIN_DEG = 0.02
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What differs between the curated files and a file someone imports.
+
+    Attributes
+    ----------
+    seed_sources : bool
+        Sources must be ``<file>:<line>`` references to the seed documents (curated data); otherwise any
+        non-empty text naming the document (an imported region cites its own documents).
+    date_range : (date, date)
+        Dates allowed; a date after the end is « dans le futur » when the end is today.
+    label : str or None
+        Name of the file in messages (default ``data/<path>``).
+    """
+
+    seed_sources: bool = True
+    date_range: tuple[date, date] = DATE_RANGE
+    label: str | None = None
+
+
+CURATED = Rules()
+
+
 class _Checker:
-    def __init__(self, schema: DatasetSchema, frame: pd.DataFrame):
-        self.label = f"data/{schema.path}"
+    def __init__(self, schema: DatasetSchema, frame: pd.DataFrame, rules: Rules = CURATED):
+        self.label = rules.label or f"data/{schema.path}"
         self.schema = schema
         self.frame = frame
+        self.rules = rules
         self.problems: list[Problem] = []
 
     def add(self, line: int, column: str | None, message: str) -> None:
@@ -70,6 +98,9 @@ class _Checker:
             self.add(line, "id", f"identifiant {ids[line]!r} en double")
 
     def sources(self, column: str = "source") -> None:
+        if not self.rules.seed_sources:
+            return  # free text, required where the schema says so
+
         def rule(value: str) -> str | None:
             bad = [part for part in value.split(";") if not SEED_REF.match(part.strip())]
             if bad:
@@ -88,8 +119,13 @@ class _Checker:
                 parsed = date.fromisoformat(text)
             except ValueError:
                 return f"date {value!r} inexistante"
-            if not DATE_RANGE[0] <= parsed <= DATE_RANGE[1]:
-                return f"date {value!r} hors de la période du CNR santé (2022-2024)"
+            first, last = self.rules.date_range
+            if parsed > last and last >= date.today():
+                return f"date {value!r} dans le futur : une date passée ou d'aujourd'hui est attendue"
+            if not first <= parsed <= last:
+                if self.rules.date_range == DATE_RANGE:
+                    return f"date {value!r} hors de la période du CNR santé (2022-2024)"
+                return f"date {value!r} hors de la période permise ({first.isoformat()} à {last.isoformat()})"
             return None
 
         self.each(column, rule)
@@ -122,8 +158,8 @@ class _Checker:
                 )
 
 
-def _check_projects(frame: pd.DataFrame, reference) -> list[Problem]:
-    c = _Checker(PROJECTS, frame)
+def _check_projects(frame: pd.DataFrame, reference, rules: Rules = CURATED) -> list[Problem]:
+    c = _Checker(PROJECTS, frame, rules)
     c.basics(reference, region=False)
     c.sources("status_source")
     c.codes("department_code", reference.departments["code"], "département")
@@ -148,13 +184,13 @@ def _check_projects(frame: pd.DataFrame, reference) -> list[Problem]:
             c.add(line, "commune_codes", "précision « commune » sans code de commune")
         if row["status"] == "non_renseigne" and (row["status_date"] or row["status_source"]):
             c.add(line, "status", "statut « non_renseigne » alors qu'une date ou une source de statut est donnée")
-        if row["status"] in ("realise", "en_cours") and not row["status_source"]:
+        if row["status"] != "non_renseigne" and row["status"] and not row["status_source"]:
             c.add(line, "status_source", f"le statut {row['status']!r} doit citer sa source")
     return c.problems
 
 
-def _check_proposals(frame: pd.DataFrame, reference) -> list[Problem]:
-    c = _Checker(PROPOSALS, frame)
+def _check_proposals(frame: pd.DataFrame, reference, rules: Rules = CURATED) -> list[Problem]:
+    c = _Checker(PROPOSALS, frame, rules)
     c.basics(reference)
     regions = set(reference.regions["code"])
     departments = reference.departments.set_index("code")["region_code"]
@@ -189,8 +225,8 @@ def _check_proposals(frame: pd.DataFrame, reference) -> list[Problem]:
     return c.problems
 
 
-def _check_meetings(frame: pd.DataFrame, reference) -> list[Problem]:
-    c = _Checker(MEETINGS, frame)
+def _check_meetings(frame: pd.DataFrame, reference, rules: Rules = CURATED) -> list[Problem]:
+    c = _Checker(MEETINGS, frame, rules)
     c.basics(reference)
     c.codes("department_code", reference.departments["code"], "département")
     c.codes("commune_code", reference.communes["code"], "commune")
@@ -210,14 +246,14 @@ def _check_meetings(frame: pd.DataFrame, reference) -> list[Problem]:
     return c.problems
 
 
-def _check_contributions(frame: pd.DataFrame, reference) -> list[Problem]:
-    c = _Checker(CONTRIBUTIONS, frame)
+def _check_contributions(frame: pd.DataFrame, reference, rules: Rules = CURATED) -> list[Problem]:
+    c = _Checker(CONTRIBUTIONS, frame, rules)
     c.basics(reference)
     return c.problems
 
 
-def _check_status_totals(frame: pd.DataFrame, reference) -> list[Problem]:
-    c = _Checker(STATUS_TOTALS, frame)
+def _check_status_totals(frame: pd.DataFrame, reference, rules: Rules = CURATED) -> list[Problem]:
+    c = _Checker(STATUS_TOTALS, frame, rules)
     c.basics(reference)
     departments = reference.departments.set_index("code")["region_code"]
     for line, row in frame.iterrows():
@@ -240,12 +276,16 @@ CHECKS = {
 }
 
 
-def validate_frames(frames: dict[str, pd.DataFrame], reference) -> list[Problem]:
-    """Check every dictionary rule on already-read frames; return all problems (empty when valid)."""
+def validate_frames(frames: dict[str, pd.DataFrame], reference, rules: Rules = CURATED) -> list[Problem]:
+    """Check every dictionary rule on already-read frames; return all problems (empty when valid).
+
+    ``reference`` has ``regions``, ``departments``, ``communes`` (a ``code`` column each) and
+    ``department_bounds``; ``rules`` says what differs for an imported file.
+    """
     problems: list[Problem] = []
     for name, frame in frames.items():
-        problems += CHECKS[name](frame, reference)
+        problems += CHECKS[name](frame, reference, rules)
     return problems
 
 
-__all__ = ["MEETINGS", "PROJECTS", "PROPOSALS", "validate_frames"]
+__all__ = ["CURATED", "MEETINGS", "PROJECTS", "PROPOSALS", "Rules", "validate_frames"]

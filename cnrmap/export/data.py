@@ -54,6 +54,8 @@ PROJECT_COLUMNS: dict[str, str] = {
     "theme_label": "theme",
     "status_label": "statut",
     "status_date": "date_statut",
+    "status_source": "source_statut",
+    "as_of": "etat_au",
     "location_precision": "precision_localisation",
     "lat": "latitude",
     "lon": "longitude",
@@ -208,6 +210,7 @@ def projects_frame(view: Any) -> pd.DataFrame:
         },
     )
     kept["remark"] = [remark_of(row) for row in kept.to_dict("records")]
+    kept["as_of"] = view.state.as_of_date.isoformat()
     columns = [c for c in PROJECT_COLUMNS if c in kept.columns]
     return kept[columns].rename(columns=PROJECT_COLUMNS).sort_values("id").reset_index(drop=True)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from cnrmap.config import Settings
+from cnrmap.curated.definitions import as_of_phrase
 from cnrmap.errors import DataError
 from cnrmap.french import format_date
 
@@ -166,9 +167,11 @@ def default_title(view: Any, territory: str | None = None) -> str:
 
 
 def filters_line(view: Any) -> str:
-    """One French line on what filters the map: themes and statuses, overlay, cross-reading."""
+    """One French line on what the map shows: the projects' date (« État au … »), themes and statuses, overlay,
+    cross-reading."""
     state = view.state
-    parts: list[str] = list(view.selection.filters.describe())
+    parts: list[str] = [as_of_phrase(state.as_of_date)] if "projets" in state.layers else []
+    parts += view.selection.filters.describe()
     if view.overlay is not None:
         parts.append(f"En contours : {view.overlay.label}")
     if state.need is not None:
@@ -193,6 +196,13 @@ def source_lines(view: Any) -> list[str]:
         lines.append(_dataset_line(ov.label, ov.source, ov.vintage))
     if {"projets", "reunions"} & set(view.state.layers):
         lines.append(POINTS_SOURCE)
+    projects = view.selection.projects
+    if "projets" in view.state.layers and "status_recorded_by" in projects.columns:
+        recorded = int((projects["status_recorded_by"].fillna("") != "").sum())
+        if recorded:
+            lines.append(
+                f"Statut de {recorded} projet(s) enregistré après les documents (sources dans l'export des données)"
+            )
     for sentence in view.boundaries:
         # The first sentence says which boundaries; the rest is advice for the app user.
         lines.append(sentence.split(". ")[0].rstrip("."))

@@ -1,0 +1,91 @@
+"""Real browser: a status recorded with the Projets form changes the colour of its marker on the map.
+
+The app runs with editing on and its own empty database; the reverse proxy's header naming the user is
+sent by the browser (``X-Forwarded-User``), as a proxy in front of a shared deployment would.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from app_server import launch_chromium, serve_app
+from test_browser import ARTIFACTS, MAP_FRAME, offline_page
+
+from cnrmap.carte.classify import STATUS_COLOURS
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # collected without playwright: the browser tests are skipped by marker
+    PlaywrightTimeout = TimeoutError
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+def marker_fills(page, territory: str) -> list[str]:
+    """Fill colours of the project markers drawn on the map of ``territory`` (projects layer only)."""
+    page.goto(f"{page.base_url}/carte?territory={territory}&basemap=0&layers=projets")
+    frame = page.frame_locator(MAP_FRAME)
+    markers = frame.locator(".leaflet-overlay-pane path.leaflet-interactive")
+    markers.nth(8).wait_for(timeout=60_000)  # the department, then its 8 project markers
+    page.wait_for_timeout(500)
+    return [m.get_attribute("fill") for m in markers.all()][1:]
+
+
+def choose(page, container, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit select box labelled ``label`` inside ``container``."""
+    box = (container or page).get_by_label(label, exact=True)
+    wanted = page.get_by_role("option", name=re.compile(re.escape(option))).first
+    for attempt in range(3):  # a click while the page reruns may not open the list
+        box.click()
+        try:
+            wanted.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    wanted.click()
+
+
+def test_recording_a_status_changes_the_marker_colour(playwright, tmp_path):
+    env = {"CNRMAP_EDITING": "1", "CNRMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite'}"}
+    with serve_app(env=env) as url:
+        browser = launch_chromium(playwright)
+        outside: list[str] = []
+        page = offline_page(browser, outside)
+        page.set_extra_http_headers({"X-Forwarded-User": "alice@ars-paca"})
+        page.base_url = url
+        green = STATUS_COLOURS["realise"]
+        before = marker_fills(page, "departement:04")
+        assert len(before) == 8 and green not in before  # no status published for the 04 projects
+
+        page.goto(f"{url}/projets")
+        page.get_by_text("Historique des statuts").wait_for(timeout=30_000)
+        choose(page, None, "Projet", "P-04-01")
+        form = page.locator('[data-testid="stForm"]')
+        form.get_by_text("Enregistrer un nouveau statut pour P-04-01").wait_for(timeout=30_000)
+        choose(page, form, "Statut", "Réalisé")
+        form.get_by_label("Source (document, réunion ou courrier qui l'établit)").fill("Comité de suivi CNR 04")
+        page.get_by_text("Enregistré par : alice@ars-paca").wait_for(timeout=10_000)  # from the proxy's header
+        form.get_by_role("button", name="Enregistrer ce statut").click()
+        page.get_by_text("Statut n° 1 enregistré : P-04-01 réalisé").wait_for(timeout=30_000)
+        # In the history at once (the grid keeps its cells in an accessible table behind its canvas).
+        cell = page.locator("[role=gridcell]", has_text="Comité de suivi CNR 04").first
+        cell.wait_for(state="attached", timeout=10_000)
+        page.screenshot(path=str(ARTIFACTS / "projets-statut-enregistre.png"), full_page=True)
+
+        after = marker_fills(page, "departement:04")
+        assert after.count(green) == 1 and len(after) == 8
+        page.screenshot(path=str(ARTIFACTS / "carte-04-statut-enregistre.png"))
+        legend = page.frame_locator(MAP_FRAME).locator(".cnrmap-legend").all_inner_texts()
+        assert any("État au" in text and "Projet : réalisé" in text for text in legend)
+        assert outside == []
+        browser.close()
