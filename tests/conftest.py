@@ -163,3 +163,15 @@ def synthetic_http(synthetic_mirror: SyntheticMirror) -> Iterator[Served]:
     """The synthetic mirror served over HTTP on 127.0.0.1 (``.url``; ``.requests`` lists what was asked)."""
     with serve_folder(synthetic_mirror.root) as served:
         yield served
+
+
+@pytest.fixture()
+def fresh_streamlit_caches() -> Iterator[None]:
+    """Empty Streamlit's caches around a page test (AppTest runs share one process and its caches)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

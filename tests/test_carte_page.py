@@ -13,13 +13,7 @@ from cnrmap.config import get_settings
 APP = str(get_settings().app_path)
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def carte(**params: str) -> AppTest:

@@ -14,15 +14,7 @@ from cnrmap.records import history
 APP = str(get_settings().root / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def page(name: str | None = None, **query: str) -> AppTest:
