@@ -29,7 +29,7 @@ def home() -> None:
     cols[1].metric("dont réalisés", figures.by_status["realise"])
     cols[2].metric("dont en cours", figures.by_status["en_cours"])
     cols[3].metric(
-        "Propositions (sans double compte)",
+        "Propositions distinctes",
         props.distinct,
         help=props.sentence()
         + ". Une proposition régionale s'applique à toute sa région ; elle n'est pas comptée dans chaque département.",
@@ -37,7 +37,7 @@ def home() -> None:
     cols[4].metric("Réunions et ateliers", figures.meetings)
     dropped = figures.by_status["abandonne"]
     st.caption(
-        f"{len(figures.regions)} régions couvertes. {props.sentence()}. Statut des projets : {as_of_phrase(today)}, "
+        f"{len(figures.regions)} régions couvertes. {props.sentence()}. Statut des projets : {as_of_phrase(today).lower()}, "
         "selon les dossiers de presse des Bouches-du-Rhône et du Var (un an après) et les mises à jour enregistrées "
         f"depuis{f' ({dropped} abandonné(s))' if dropped else ''} ; {figures.by_status['non_renseigne']} projets "
         "sans statut connu (« non renseigné », jamais deviné)."

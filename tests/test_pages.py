@@ -40,7 +40,7 @@ def test_home_renders_key_figures():
     assert metrics["dont en cours"] == "5"
     assert metrics["Réunions et ateliers"] == "54"
     # 76 PACA + 178 Nouvelle-Aquitaine (regional synthesis) + 208 Hérault, no double count.
-    assert metrics["Propositions (sans double compte)"] == "462"
+    assert metrics["Propositions distinctes"] == "462"
     text = " ".join(m.value for m in at.markdown)
     assert "11 réalisés et 30 en cours sur 41 projets, sur l'année 2023" in text
     assert "14 réalisés et 27 en cours sur 41 projets, au 8 novembre 2023" in text
