@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from cnrmap.config import Settings
 from cnrmap.curated.schema import (
+    ARRONDISSEMENTS,
     CNR_DATASETS,
     COMMUNES,
     DEPARTMENT_BOUNDS,
     DEPARTMENTS,
+    DOCUMENT_FIGURES,
     MEETINGS,
     PROJECTS,
     PROPOSALS,
@@ -145,6 +147,11 @@ def load_meetings(settings: Settings) -> pd.DataFrame:
     return load(MEETINGS, settings)
 
 
+def load_document_figures(settings: Settings) -> pd.DataFrame:
+    """The documents' territorial figures (``data/document_figures.csv``), read but not validated."""
+    return load(DOCUMENT_FIGURES, settings)
+
+
 @dataclass(frozen=True)
 class Reference:
     """The code tables the curated datasets are checked against."""
@@ -153,6 +160,7 @@ class Reference:
     departments: pd.DataFrame
     communes: pd.DataFrame
     department_bounds: pd.DataFrame
+    arrondissements: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["code", "department_code"]))
 
 
 def load_reference(settings: Settings) -> Reference:
@@ -161,17 +169,23 @@ def load_reference(settings: Settings) -> Reference:
         departments=load(DEPARTMENTS, settings),
         communes=load(COMMUNES, settings),
         department_bounds=load(DEPARTMENT_BOUNDS, settings),
+        arrondissements=load(ARRONDISSEMENTS, settings),
     )
 
 
 @dataclass(frozen=True)
 class CnrData:
-    """The three curated CNR santé datasets, validated."""
+    """The curated CNR santé datasets, validated.
+
+    ``figures``: the documents' territorial figures (``data/document_figures.csv``); empty when not given
+    (small test fixtures).
+    """
 
     projects: pd.DataFrame
     proposals: pd.DataFrame
     meetings: pd.DataFrame
     contributions: pd.DataFrame
+    figures: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_cnr_data(settings: Settings) -> CnrData:
@@ -194,4 +208,6 @@ def load_cnr_data(settings: Settings) -> CnrData:
             problems,
             hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
         )
-    return CnrData(frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"])
+    return CnrData(
+        frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"], frames["document_figures"]
+    )

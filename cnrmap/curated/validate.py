@@ -13,7 +13,16 @@ from datetime import date
 import pandas as pd
 
 from cnrmap.config import Settings, get_settings
-from cnrmap.curated.schema import CNR_DATASETS, CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, DatasetSchema
+from cnrmap.curated import figures
+from cnrmap.curated.schema import (
+    CNR_DATASETS,
+    CONTRIBUTIONS,
+    DOCUMENT_FIGURES,
+    MEETINGS,
+    PROJECTS,
+    PROPOSALS,
+    DatasetSchema,
+)
 from cnrmap.errors import DataError, Problem
 
 SEED_REF = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt:\d+(-\d+)?$")
@@ -214,11 +223,20 @@ def _check_contributions(frame: pd.DataFrame, reference) -> list[Problem]:
     return c.problems
 
 
+def _check_figures(frame: pd.DataFrame, reference) -> list[Problem]:
+    c = _Checker(DOCUMENT_FIGURES, frame)
+    c.required_and_vocabularies()
+    c.unique_ids()
+    figures.check_figures(frame, reference, c.add)
+    return c.problems
+
+
 CHECKS = {
     "projects": _check_projects,
     "proposals": _check_proposals,
     "meetings": _check_meetings,
     "contributions": _check_contributions,
+    "document_figures": _check_figures,
 }
 
 
@@ -231,7 +249,11 @@ def validate_frames(frames: dict[str, pd.DataFrame], reference) -> list[Problem]
 
 
 def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
-    """Read and check the curated datasets; return the problems and the row count of each file."""
+    """Read and check the curated datasets; return the problems and the row count of each file.
+
+    With a folder mirror that holds the seed documents (``<mirror>/seeds``), every figure's quote is also looked
+    up in the line(s) it cites (count ``quotes_checked``).
+    """
     from cnrmap.curated.load import load, load_reference
 
     reference = load_reference(settings)
@@ -242,7 +264,12 @@ def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
         except DataError as exc:
             problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
     problems += validate_frames(frames, reference)
-    return problems, {name: len(frame) for name, frame in frames.items()}
+    counts = {name: len(frame) for name, frame in frames.items()}
+    seeds = figures.seeds_folder(settings.mirror)
+    if seeds is not None and "document_figures" in frames:
+        problems += figures.quote_problems(frames["document_figures"], seeds)
+        counts["quotes_checked"] = len(frames["document_figures"])
+    return problems, counts
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -252,9 +279,14 @@ def _run(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"- {problem}")
         return 1
+    checked = (
+        f" (citations vérifiées dans les documents : {counts['quotes_checked']})"
+        if "quotes_checked" in counts
+        else " (citations non vérifiées : documents sources absents du miroir)"
+    )
     print(
         f"Données valides : {counts['projects']} projets, {counts['proposals']} propositions, "
-        f"{counts['meetings']} réunions."
+        f"{counts['meetings']} réunions, {counts['document_figures']} chiffres des documents{checked}."
     )
     return 0
 
