@@ -119,7 +119,7 @@ def check_figures(frame: pd.DataFrame, reference, add) -> None:
             add(line, "department_code", f"le département {dep!r} n'est pas dans la région {reg!r}")
         if level == "france" and (dep or reg):
             add(line, "territory_level", "un chiffre de la France n'a ni département ni région")
-        if level == "region" and (dep or codes and reg and codes != [reg]):
+        if level == "region" and (dep or (codes and reg and codes != [reg])):
             add(line, "territory_codes", "un chiffre de région porte le code de sa région et aucun département")
         if level == "departement" and codes and dep and codes != [dep]:
             add(line, "department_code", f"le département {dep!r} n'est pas celui du territoire ({codes[0]!r})")
@@ -127,14 +127,14 @@ def check_figures(frame: pd.DataFrame, reference, add) -> None:
             add(line, "department_code", "un territoire infra-départemental nomme son département ou sa région")
         if row["year"] and not YEAR.match(row["year"]):
             add(line, "year", f"année {row['year']!r} : AAAA ou AAAA-AAAA attendu")
-        if pd.notna(row["value"]) and not value_in_text(value_text(row["value"]), row["quote"]):
-            if not IN_WORDS.search(row["remark"]):
-                add(
-                    line,
-                    "quote",
-                    f"la citation ne contient pas la valeur {value_text(row['value'])!r} écrite en chiffres ; "
-                    "sinon la remarque dit qu'elle est écrite « en toutes lettres » ou « en fraction »",
-                )
+        written = pd.isna(row["value"]) or value_in_text(value_text(row["value"]), row["quote"])
+        if not written and not IN_WORDS.search(row["remark"]):
+            add(
+                line,
+                "quote",
+                f"la citation ne contient pas la valeur {value_text(row['value'])!r} écrite en chiffres ; "
+                "sinon la remarque dit qu'elle est écrite « en toutes lettres » ou « en fraction »",
+            )
 
 
 @lru_cache(maxsize=8)
