@@ -7,7 +7,8 @@ definitions of :mod:`cnrmap.curated.definitions`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -19,7 +20,12 @@ from cnrmap.errors import DataError
 
 @dataclass(frozen=True)
 class Selection:
-    """The departments and regions a view covers, and the projects, meetings and propositions it keeps."""
+    """The departments and regions a view covers, and the projects, meetings and propositions it keeps.
+
+    ``figures``: the documents' figures about the shown departments, their regions and France (no filter applies
+    to them); ``arrondissement_of``: commune → arrondissement code for the shown departments, when the COG is
+    installed (the panel uses it to show a commune the figures of its arrondissement).
+    """
 
     departments: tuple[str, ...]
     regions: tuple[str, ...]
@@ -27,6 +33,8 @@ class Selection:
     projects: pd.DataFrame
     meetings: pd.DataFrame
     propositions: pd.DataFrame
+    figures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    arrondissement_of: Mapping[str, str] = field(default_factory=dict)
 
 
 def shown_departments(state: MapState, departments: pd.DataFrame) -> pd.DataFrame:
@@ -61,6 +69,14 @@ def select(state: MapState, data: CnrData, departments: pd.DataFrame) -> Selecti
             (propositions["scope_level"] == "region") & propositions["region_code"].isin(regions)
         )
         propositions = propositions[mine]
+    figures = data.figures
+    if within is not None and not figures.empty:
+        about = (
+            figures["department_code"].isin(codes)
+            | ((figures["territory_level"] == "region") & figures["region_code"].isin(regions))
+            | (figures["territory_level"] == "france")
+        )
+        figures = figures[about]
     return Selection(
         departments=codes,
         regions=regions,
@@ -68,4 +84,5 @@ def select(state: MapState, data: CnrData, departments: pd.DataFrame) -> Selecti
         projects=select_projects(data.projects, filters, within),
         meetings=select_meetings(data.meetings, within),
         propositions=propositions,
+        figures=figures,
     )

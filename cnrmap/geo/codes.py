@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -117,12 +117,15 @@ class Cog:
         Commune déléguée or associée code → its ``chefLieu``.
     arrondissements:
         Municipal arrondissement code → parent commune code (Paris, Marseille, Lyon).
+    arrondissement_of:
+        Current commune code → its (departmental) arrondissement code, e.g. ``24037`` → ``241``.
     """
 
     communes: Mapping[str, tuple[str, str, str, int | None]]
     former: Mapping[str, str]
     delegated: Mapping[str, str]
     arrondissements: Mapping[str, str]
+    arrondissement_of: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, object]]) -> Cog:
@@ -131,6 +134,7 @@ class Cog:
         former: dict[str, str] = {}
         delegated: dict[str, str] = {}
         arrondissements: dict[str, str] = {}
+        arrondissement_of: dict[str, str] = {}
         for entry in records:
             code, kind = str(entry["code"]), entry["type"]
             if kind == "commune-actuelle":
@@ -143,11 +147,13 @@ class Cog:
                 )
                 for old in entry.get("anciensCodes", []) or []:
                     former[str(old)] = code
+                if entry.get("arrondissement"):
+                    arrondissement_of[code] = str(entry["arrondissement"])
             elif kind in ("commune-deleguee", "commune-associee") and entry.get("chefLieu"):
                 delegated[code] = str(entry["chefLieu"])
             elif kind == "arrondissement-municipal":
                 arrondissements[code] = str(entry["commune"])
-        return cls(communes, former, delegated, arrondissements)
+        return cls(communes, former, delegated, arrondissements, arrondissement_of)
 
     @classmethod
     def from_file(cls, path: Path) -> Cog:

@@ -19,8 +19,9 @@ from cnrmap.errors import DataError
 from cnrmap.geo.boundaries import department_reference
 from cnrmap.geo.codes import normalize_department_code
 from cnrmap.geo.reconcile import compare_keys
+from cnrmap.indicators import apl
 from cnrmap.indicators.communes import commune_problems, commune_values
-from cnrmap.indicators.patients import PATIENTS_NOT_INSTALLED, patients_file, patients_problem, read_patients_file
+from cnrmap.indicators.patients import patients_file, patients_indicator, patients_problem, read_patients_file
 from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT, Indicator, IndicatorValues
 from cnrmap.sources.checked_csv import read_checked_csv
 from cnrmap.vocab import ZONING
@@ -77,6 +78,11 @@ def _read_table(path: Path, mtime: float) -> pd.DataFrame:
     return read_checked_csv(path, schema.text, schema.numeric, schema.key, hint=hint)
 
 
+def indicator_table(settings: Settings, name: str) -> pd.DataFrame:
+    """A committed table of ``data/indicators/`` (checked); raises :class:`DataError`."""
+    return _table(settings, name)
+
+
 def _table_problem(settings: Settings, name: str) -> str | None:
     """French reason why the table ``name`` cannot be used, or ``None`` when it can."""
     try:
@@ -112,6 +118,7 @@ def list_indicators(settings: Settings) -> list[Indicator]:
         return _availability(tables[_INDICATOR_TABLES[indicator_id]], communes.get(indicator_id, True))
 
     patients = patients_problem(settings)
+    apl_problem = apl.apl_problem(settings)
     apl_source = "Moyennes départementales de l'APL communale DREES (agrégation tierce, pas un chiffre officiel DREES)"
     return [
         Indicator(
@@ -120,12 +127,18 @@ def list_indicators(settings: Settings) -> list[Indicator]:
             kind="numeric", categories=None, higher_is_better=True, **state("densite_mg"),
         ),
         Indicator(
-            "apl_mg_2024", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
+            apl.APL_ID, apl.LABEL, apl.UNIT, "2015-2019, 2021-2023", apl.SOURCE,
+            levels=() if apl_problem else (DEPARTEMENT, COMMUNE), kind="numeric", categories=None,
+            higher_is_better=True, installed=apl_problem is None, install_hint=apl_problem or "",
+            all_levels=(DEPARTEMENT, COMMUNE), years=apl.YEARS,
+        ),
+        Indicator(
+            "apl_mg_2024", "Accessibilité potentielle localisée (APL) aux médecins généralistes (table départementale)",
             "consultations par habitant et par an", "2024", apl_source,
             kind="numeric", categories=None, higher_is_better=True, **state("apl_mg_2024"),
         ),
         Indicator(
-            "apl_mg_2023", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
+            "apl_mg_2023", "Accessibilité potentielle localisée (APL) aux médecins généralistes (table départementale)",
             "consultations par habitant et par an", "2023", apl_source,
             kind="numeric", categories=None, higher_is_better=True, **state("apl_mg_2023"),
         ),
@@ -144,14 +157,7 @@ def list_indicators(settings: Settings) -> list[Indicator]:
             "INSEE, populations légales 2023",
             kind="numeric", categories=None, higher_is_better=None, **state("population"),
         ),
-        Indicator(
-            "patients_sans_mt", "Part des patients sans médecin traitant", "%", "selon le fichier CNAM",
-            "CNAM, observatoire de l'accès aux soins (data.ameli.fr)",
-            # Absent: listed at department level as « non installé » (how to get it); unreadable: no level.
-            levels=(DEPARTEMENT,) if patients in (None, PATIENTS_NOT_INSTALLED) else (),
-            kind="numeric", categories=None, higher_is_better=False,
-            installed=patients is None, install_hint=patients or "",
-        ),
+        patients_indicator(patients),
     ]  # fmt: skip
 
 
@@ -187,7 +193,12 @@ def _department_frame(settings: Settings, indicator_id: str) -> pd.DataFrame:
 
 
 def indicator_values(
-    indicator_id: str, level: str, settings: Settings, departments: list[str] | None = None
+    indicator_id: str,
+    level: str,
+    settings: Settings,
+    departments: list[str] | None = None,
+    year: str | None = None,
+    from_year: str | None = None,
 ) -> IndicatorValues:
     """Values of an indicator for every territory of a level.
 
@@ -201,6 +212,9 @@ def indicator_values(
         Data locations.
     departments:
         Restrict to these departments (``None``: all).
+    year, from_year:
+        For an indicator with years (APL by commune): the year shown (default: the latest), and the start year of
+        an evolution (the value is then the change between the two).
 
     Returns
     -------
@@ -223,6 +237,9 @@ def indicator_values(
         hint = indicator.install_hint or f"Niveaux disponibles : {', '.join(indicator.levels)}."
         raise DataError(f"L'indicateur « {indicator.label} » n'est pas disponible au niveau {level!r}.", hint=hint)
     wanted = [normalize_department_code(d) for d in departments] if departments is not None else None
+    if indicator_id == apl.APL_ID:
+        data, report = apl.apl_data(indicator, level, settings, wanted, year, from_year, france=False)
+        return IndicatorValues(data.values, report)
     if level == COMMUNE:
         return commune_values(settings, indicator_id, wanted)
     frame = _department_frame(settings, indicator_id)
