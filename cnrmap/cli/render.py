@@ -12,19 +12,14 @@ from cnrmap.errors import DataError
 
 def _indicator_help() -> str:
     from cnrmap.config import get_settings
-    from cnrmap.indicators import cnr as cnr_indicators
-    from cnrmap.indicators import official as indicators
+    from cnrmap.indicators import registry
 
     try:
-        listed = indicators.list_indicators(get_settings()) + cnr_indicators.catalogue()
+        text = registry.describe(list(registry.catalogue(get_settings()).values()))
     except DataError:
         return "Indicateurs : voir « cnrmap doctor »."
-    lines = []
-    for ind in listed:
-        levels = ", ".join(ind.levels)
-        state = "" if ind.installed else " — non installé"
-        lines.append(f"  {ind.id} : {ind.label} ({levels}){state}")
-    return "Indicateurs disponibles :\n" + "\n".join(lines)
+    figures = "\n".join(f"  {key} : {label}" for key, label in vocab.FIGURE_INDICATORS.items() if key != "autre")
+    return f"{text}\n\nChiffres des documents (--indicator documents --figure CHIFFRE) :\n{figures}"
 
 
 def state_from_args(args: argparse.Namespace, territory: str | None = None):
@@ -59,6 +54,7 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
             basemap=args.basemap,
             need=args.need,
             threshold=args.threshold,
+            **indicator_options(args),
         )
     except ValueError as exc:
         raise DataError(f"Option invalide : {exc}.", hint="Voir : cnrmap render --help") from exc
@@ -116,7 +112,7 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--need",
         default=None,
-        choices=["zip_sans_projet", "seuil_sans_projet", "projet_hors_besoin"],
+        choices=["sous_seuil", "zip_sans_projet", "seuil_sans_projet", "projet_hors_besoin"],
         help="lecture croisée besoins / projets",
     )
     parser.add_argument("--threshold", type=float, default=None, metavar="SEUIL", help="seuil de la lecture croisée")
@@ -128,6 +124,33 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (entièrement hors ligne)"
     )
+    add_indicator_options(parser)
+
+
+def add_indicator_options(parser: argparse.ArgumentParser) -> None:
+    """Year, evolution and documents' figure of the indicator (``--year``, ``--from-year``, ``--figure``)."""
+    parser.add_argument(
+        "--year", default=None, metavar="AAAA", help="année d'un indicateur à plusieurs années (APL : 2015 à 2023)"
+    )
+    parser.add_argument(
+        "--from-year",
+        default=None,
+        metavar="AAAA",
+        help="évolution depuis cette année jusqu'à --year (écart : hausse = meilleur accès pour l'APL)",
+    )
+    parser.add_argument(
+        "--figure",
+        default=None,
+        choices=list(vocab.FIGURE_INDICATORS),
+        metavar="CHIFFRE",
+        help="avec --indicator documents : quel chiffre des documents (défaut : patients_sans_mt_part)",
+    )
+
+
+def indicator_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """The :class:`cnrmap.carte.state.MapState` fields of :func:`add_indicator_options`."""
+    return {"year": getattr(args, "year", None), "from_year": getattr(args, "from_year", None),
+            "figure": getattr(args, "figure", None)}  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
