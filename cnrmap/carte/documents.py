@@ -22,7 +22,8 @@ from cnrmap.errors import DataError
 from cnrmap.french import plural
 from cnrmap.indicators.documents import Mark, display
 from cnrmap.leaflet.labels import MARK_COLOUR, labelled_outlines
-from cnrmap.leaflet.legend import LegendItem, LegendSpec
+from cnrmap.leaflet.legend import Legend, LegendItem, LegendSpec
+from cnrmap.leaflet.raw import add_before_layer_control
 from cnrmap.sources.provenance import cite
 
 MARKS_LAYER = "Territoires plus petits nommés par les documents"
@@ -71,8 +72,9 @@ def mark_shapes(
     return frame, missing
 
 
-def marks_legend(drawn: int, missing: Sequence[str], note: str = "") -> LegendSpec:
-    notes = [f"Chiffre cité et territoire nommé ; détail au clic sur le contour ({plural(drawn, 'territoire')})"]
+def marks_legend(drawn: int, missing: Sequence[str], note: str = "", permanent: bool = True) -> LegendSpec:
+    where = "étiquette sur la carte" if permanent else "étiquette au survol"
+    notes = [f"Chiffre cité ({where}) ; citations au clic sur le contour ({plural(drawn, 'territoire')})"]
     if missing:
         notes.append(f"Non dessinés (contours ou COG non installés) : {'; '.join(missing[:4])}")
     if note:
@@ -107,8 +109,12 @@ def add_marks(view, marks: Sequence[Mark], settings: Settings, communes: gpd.Geo
     else:
         drawn, missing = mark_shapes(marks, communes, arrondissements_of(settings, departments))
     if len(drawn):
-        labelled_outlines(drawn, MARKS_LAYER).add_to(view.map)
-    view.legends.append(marks_legend(len(drawn), missing, note))
+        # Written on the map for a region or a department; on hover over France (labels would cover each other).
+        permanent = view.state.scope != "FR"
+        add_before_layer_control(view.map, labelled_outlines(drawn, MARKS_LAYER, permanent=permanent))
+    legend = marks_legend(len(drawn), missing, note, permanent=view.state.scope != "FR")
+    Legend(legend, "bottomleft").add_to(view.map)
+    view.legends.append(legend)
     if missing:
         view.warnings.append(
             f"{plural(len(missing), 'chiffre')} des documents non dessiné(s) : {'; '.join(missing[:4])}."
@@ -176,7 +182,8 @@ def figures_about(
         groups.append(_group("Cette commune", figures[(level_of == "commune") & codes.map(lambda c: code in c)]))
         if arrondissement:
             mine = figures[(level_of == "arrondissement") & (figures["territory_codes"] == arrondissement)]
-            groups.append(_group(f"Son arrondissement ({arrondissement})", mine))
+            printed = " / ".join(dict.fromkeys(mine["territory"]))
+            groups.append(_group(f"Son arrondissement : {printed} ({arrondissement})", mine))
     own = figures[(level_of == "departement") & (figures["territory_codes"] == department_code)]
     groups.append(_group(dep_name if level == "commune" else "Ce département", own))
     inside = (figures["department_code"] == department_code) & ~level_of.isin(["departement", "region", "france"])

@@ -56,7 +56,7 @@ def sign_note(year: str, from_year: str) -> str:
     """The sign convention of an evolution, said in the legend."""
     return (
         f"Écart = APL {year} − APL {from_year} : hausse = meilleur accès (bleu), "
-        "baisse = accès dégradé (rouge), 0 = stable"
+        "baisse = accès dégradé (rouge), classe centrale = quasi stable"
     )
 
 

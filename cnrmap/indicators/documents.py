@@ -221,8 +221,10 @@ def document_layer(
     if len(single) > len(values):
         legend.append("Plusieurs chiffres pour un territoire : le plus récent est dessiné, tous sont dans le panneau")
     if unplaced:
-        legend.append(f"Sans code INSEE, non placés (voir le panneau) : {'; '.join(unplaced[:6])}"
-                      + (f" … et {len(unplaced) - 6} autre(s)" if len(unplaced) > 6 else ""))  # fmt: skip
+        legend.append(
+            f"{plural(len(unplaced), 'territoire')} sans code INSEE (EPCI, ateliers) non placé(s) sur la carte : "
+            "voir le panneau de leur département"
+        )
     data = IndicatorData(
         id=indicator_id, label=label or f"{figure_label(figure)} — chiffres cités par les documents",
         kind="numeric", level=level, values=frame, unit=unit, vintage=vintage, source=SOURCE,

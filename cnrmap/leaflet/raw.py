@@ -42,3 +42,15 @@ class RawMacro(MacroElement):
 
 class RawGeoJson(folium.GeoJson, RawMacro):
     """``folium.GeoJson`` rendered through :class:`RawMacro` (its data can be large)."""
+
+
+def add_before_layer_control(m: folium.Map, element: MacroElement) -> None:
+    """Add ``element`` to an assembled map, before its layer control.
+
+    The layer control's script names every layer it lists: a layer whose script comes after it is still undefined
+    there and the map fails to draw. Children render in insertion order (branca keeps an ordered dict).
+    """
+    element.add_to(m)
+    for name, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            m._children.move_to_end(name)
