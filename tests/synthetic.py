@@ -15,6 +15,9 @@ What the COG history holds, in small:
 - ``05005`` is a 2026 commune with no 2018 shape and no zoning (created after both);
 - ``13055`` (Marseille) has one shape (two cells) but is zoned and counted by its arrondissements ``13201`` and
   ``13202`` (HZ 62 %, ZIP 38 % of the population: the city is HZ).
+
+The APL by commune (2015–2023) has, as the real copy, no row for Marseille; ``05005`` has none either; ``04001`` is
+given under its former code ``04002``; ``04003`` lacks 2016; ``04001`` falls and ``05001`` rises over the period.
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ with st.sidebar:
             st.session_state.figure = document_figures.DEFAULT_FIGURE
         st.selectbox("Chiffre des documents", list(figure_choices), format_func=figure_choices.get, key="figure")
     with st.expander("Indicateurs : niveaux, années, sources"):
-        st.dataframe(registry.rows(list(catalogue.values())), hide_index=True)
+        st.markdown(registry.markdown(list(catalogue.values())))
     missing = [i for i in catalogue.values() if not i.installed]
     if missing:
         with st.expander(f"{len(missing)} indicateur(s) non installé(s)"):

@@ -131,6 +131,7 @@ class FigureGroup:
     title: str
     rows: tuple[dict, ...]
     more: int = 0
+    indicators: frozenset[str] = frozenset()  # of every figure of the group, shown or not
 
 
 _SAME = ["territory_level", "territory_codes", "territory", "indicator", "value", "unit", "year"]
@@ -153,7 +154,7 @@ def _group(title: str, frame: pd.DataFrame, limit: int = MAX_PER_GROUP) -> Figur
     if frame.empty:
         return None
     rows = _rows(frame)
-    return FigureGroup(title, rows[:limit], max(len(rows) - limit, 0))
+    return FigureGroup(title, rows[:limit], max(len(rows) - limit, 0), frozenset(frame["indicator"]))
 
 
 def figures_about(
@@ -185,7 +186,10 @@ def figures_about(
             printed = " / ".join(dict.fromkeys(mine["territory"]))
             groups.append(_group(f"Son arrondissement : {printed} ({arrondissement})", mine))
     own = figures[(level_of == "departement") & (figures["territory_codes"] == department_code)]
-    groups.append(_group(dep_name if level == "commune" else "Ce département", own))
+    if level == "commune":
+        groups.append(_group(dep_name, own))
+    else:
+        groups.append(_group("Ce département", own, limit=3 * MAX_PER_GROUP))
     inside = (figures["department_code"] == department_code) & ~level_of.isin(["departement", "region", "france"])
     if level == "commune":
         inside &= ~((level_of == "commune") & codes.map(lambda c: code in c))
@@ -194,7 +198,7 @@ def figures_about(
     else:
         title = "Territoires du département (arrondissements, EPCI, communes, ateliers)"
     groups.append(_group(title, figures[inside], limit=MAX_PER_GROUP if level == "commune" else 3 * MAX_PER_GROUP))
-    listed = {r["indicator"] for g in groups if g for r in g.rows} - {"autre"}
+    listed = set().union(*(g.indicators for g in groups if g)) - {"autre"}
     compared = figures["indicator"].isin(listed)
     if region_code:
         region = figures[(level_of == "region") & (figures["territory_codes"] == region_code) & compared]

@@ -133,3 +133,17 @@ def rows(indicators: Sequence[Indicator]) -> list[dict[str, str]]:
         }
         for ind in indicators
     ]
+
+
+def markdown(indicators: Sequence[Indicator]) -> str:
+    """The registry as a short Markdown list (the Carte's « Indicateurs » box): label, id, levels, years, unit,
+    source, state."""
+    lines = []
+    for row in rows(indicators):
+        how = row["Pour l'installer"]
+        state = row["État"] + (f" — {how}" if how else "")
+        lines.append(
+            f"- **{row['Indicateur']}** (`{row['Identifiant']}`) : {row['Niveaux']} ; {row['Années']} ; "
+            f"{row['Unité']} ; source : {row['Source']} ; {state}"
+        )
+    return "\n".join(lines)
