@@ -49,7 +49,9 @@ def panel(at: AppTest) -> str:
 def test_patients_layer_offline_says_where_its_figures_come_from(tmp_path, monkeypatch):
     monkeypatch.setenv("CNRMAP_CACHE_DIR", str(tmp_path))  # nothing fetched: no CNAM file
     at = page(indicator="patients_sans_mt", territory="region:75")
-    assert at.title[0].value == "Part des patients sans médecin traitant — Région — Nouvelle-Aquitaine"
+    assert at.title[0].value == (
+        "Part des patients sans médecin traitant (chiffres cités par les documents) — Région — Nouvelle-Aquitaine"
+    )
     script = map_script(at)
     assert "pas de source nationale installée" in script and "Non cité par les documents" in script
     assert any("non cité par les documents" in w.value for w in at.warning)

@@ -226,7 +226,8 @@ def _documents_data(
     if meta.id == PATIENTS_ID:
         return documents.document_layer(
             data.figures, "patients_sans_mt_part", state.level, departments, region_of,
-            indicator_id=meta.id, label=meta.label, notes=(documents.PATIENTS_OFFLINE_NOTE,),
+            indicator_id=meta.id, label=f"{meta.label} (chiffres cités par les documents)",
+            notes=(documents.PATIENTS_OFFLINE_NOTE,),
         )  # fmt: skip
     return documents.document_layer(
         data.figures, state.figure or documents.DEFAULT_FIGURE, state.level, departments, region_of
