@@ -25,7 +25,7 @@ LAYERS: dict[str, str] = {
     "limites": "Limites administratives",
 }
 NEEDS: dict[str, str] = {
-    "sous_seuil": "Territoires sous le seuil (APL : 2,5)",
+    "sous_seuil": "Territoires en besoin (seuil usuel : APL 2,5 ; sinon valeur France)",
     "zip_sans_projet": "Communes en ZIP sans projet",
     "seuil_sans_projet": "Territoires sous le seuil sans projet",
     "projet_hors_besoin": "Projets hors des territoires en besoin",
