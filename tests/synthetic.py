@@ -15,6 +15,9 @@ What the COG history holds, in small:
 - ``05005`` is a 2026 commune with no 2018 shape and no zoning (created after both);
 - ``13055`` (Marseille) has one shape (two cells) but is zoned and counted by its arrondissements ``13201`` and
   ``13202`` (HZ 62 %, ZIP 38 % of the population: the city is HZ).
+
+The APL by commune (2015–2023) has, as the real copy, no row for Marseille; ``05005`` has none either; ``04001`` is
+given under its former code ``04002``; ``04003`` lacks 2016; ``04001`` falls and ``05001`` rises over the period.
 """
 
 from __future__ import annotations
@@ -79,6 +82,22 @@ COMMUNES_2026: dict[str, tuple[str, int, str | None]] = {
     "13001": ("Istres-Plage", 43_000, "HZ"),
     "13002": ("Jouques-Basse", 4_400, "ZAC"),
     "13055": ("Marseille", 80_000, None),
+}
+
+
+# APL by commune (DREES, compiled): as in the real copy, Marseille (13055) has no row and 05005 neither; 04002 is
+# the former code of 04001 (brought to 04001 through the COG); 04003 has no value in 2016.
+APL_YEARS = ("2015", "2016", "2017", "2018", "2019", "2021", "2022", "2023")
+APL_COMMUNES: dict[str, tuple[str, tuple[float | None, ...]]] = {
+    "04002": ("Bérac", (3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.2)),  # falls: worse access
+    "04003": ("Céreste-Haute", (2.0, None, 2.1, 2.2, 2.2, 2.3, 2.3, 2.4)),
+    "04004": ("Digne-le-Bas", (4.1, 4.0, 4.0, 3.9, 3.9, 3.8, 3.8, 3.9)),
+    "05001": ("Embrun-Vieux", (1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.7)),  # rises: better access
+    "05002": ("Fontgillarde", (2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4)),  # stable
+    "05003": ("Gap-Neuf", (5.2, 5.1, 5.0, 4.9, 4.8, 4.7, 4.6, 4.5)),
+    "05004": ("Hières", (3.3, 3.3, 3.2, 3.2, 3.1, 3.1, 3.0, 3.0)),
+    "13001": ("Istres-Plage", (4.4, 4.4, 4.3, 4.3, 4.2, 4.2, 4.1, 4.1)),
+    "13002": ("Jouques-Basse", (2.9, 2.8, 2.8, 2.7, 2.7, 2.6, 2.6, 2.5)),
 }
 
 
@@ -259,6 +278,11 @@ def _files() -> dict[str, str]:
          ["04", "Alpes-de-Haute-Provence", 3.59, 3.59, 18_570, 3_000, 16.2],
          ["05", "Hautes-Alpes", 4.81, 5, 3_705, 250, 6.7],
          ["13", "Bouches-du-Rhône", 4.6, 4.58, 127_400, 1_800, 1.4]]
+    )  # fmt: skip
+    files[get_source("apl_mg_communes").files[0].path] = _csv(
+        [["code_commune", "nom", "code_departement", *(f"apl_mg_{y}" for y in APL_YEARS)]]
+        + [[code, name, _department(code), *("" if v is None else v for v in values)]
+           for code, (name, values) in APL_COMMUNES.items()]
     )  # fmt: skip
     density = [["annee", "profession_sante", "region", "libelle_region", "departement", "libelle_departement",
                 "effectif", "densite"]]  # fmt: skip

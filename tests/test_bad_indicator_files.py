@@ -227,13 +227,15 @@ def test_list_indicators_survives_a_broken_table(tmp_path, data_copy):
 
 
 def test_list_indicators_survives_a_broken_patients_file(empty_settings):
+    """An unreadable CNAM file: the indicator falls back to the documents' figures and says what is wrong."""
     from cnrmap.indicators.official import patients_file
 
     path = patients_file(empty_settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("", "utf-8")
     patients = {i.id: i for i in list_indicators(empty_settings)}["patients_sans_mt"]
-    assert not patients.installed and patients.levels == ()
+    assert patients.origin == "documents" and patients.levels == ("departement",)
+    assert "pas de source nationale installée" in patients.source
     assert "est vide" in patients.install_hint and "cnrmap fetch --only patients_sans_mt" in patients.install_hint
 
 

@@ -159,7 +159,7 @@ def test_selection_rules():
     catalog = load_catalog()
     default = select_files(catalog)
     assert {s.id for s, _ in default} == {"departements", "regions", "zonage_mg", "densite_mg", "apl_mg",
-                                          "population", "cog"}  # fmt: skip
+                                          "apl_mg_communes", "population", "cog"}  # fmt: skip
     with_communes = select_files(catalog, departments=["13", "2A"])
     assert sorted(f.department for s, f in with_communes if s.id == "communes") == ["13", "2A"]
     assert len([1 for s, _ in select_files(catalog, all_departments=True) if s.id == "communes"]) == 101

@@ -9,13 +9,17 @@ from cnrmap.indicators.official import indicator_values, list_indicators, read_p
 
 def test_list_indicators_on_a_fresh_cache(empty_settings):
     indicators = {i.id: i for i in list_indicators(empty_settings)}
-    assert set(indicators) == {"densite_mg", "apl_mg_2024", "apl_mg_2023", "part_pop_apl_inf_2_5", "zonage_mg",
-                               "population", "patients_sans_mt"}  # fmt: skip
+    assert set(indicators) == {"densite_mg", "apl_mg", "apl_mg_2024", "apl_mg_2023", "part_pop_apl_inf_2_5",
+                               "zonage_mg", "population", "patients_sans_mt"}  # fmt: skip
     assert indicators["densite_mg"].installed and indicators["densite_mg"].higher_is_better is True
     assert indicators["zonage_mg"].levels == ("departement",)
     assert indicators["zonage_mg"].categories["ZIP"].startswith("Zone d'intervention prioritaire")
-    patients = indicators["patients_sans_mt"]
-    assert not patients.installed and "cnrmap fetch --only patients_sans_mt" in patients.install_hint
+    apl = indicators["apl_mg"]
+    assert not apl.installed and apl.years[-1] == "2023" and "2020" not in apl.years
+    assert apl.all_levels == ("departement", "commune") and "apl_mg_communes" in apl.install_hint
+    patients = indicators["patients_sans_mt"]  # offline: drawn from the documents' figures, and says so
+    assert patients.installed and patients.origin == "documents" and "pas de source nationale" in patients.source
+    assert "cnrmap fetch --only patients_sans_mt" in patients.install_hint
     assert "pas un chiffre officiel DREES" in indicators["apl_mg_2024"].source
 
 
@@ -84,7 +88,7 @@ def test_patients_file_checks(tmp_path):
 
 
 def test_committed_tables_keep_their_types(empty_settings):
-    from cnrmap.indicators.official import _table
+    from cnrmap.indicators.tables import indicator_table as _table
 
     table = _table(empty_settings, "population_departements.csv")
     assert table["code"].iloc[0] == "01" and table["region_code"].iloc[0] == "84"

@@ -17,7 +17,7 @@ from cnrmap.sources.doctor import diagnose, render
 from cnrmap.sources.fetch import fetch
 
 # Every file of the synthetic catalog but the optional one (patients without a médecin traitant).
-DEFAULT_FILES = 14
+DEFAULT_FILES = 15
 BOUNDARY_FILES = 5  # departments, regions and the communes of three departments
 
 
@@ -48,7 +48,7 @@ def test_folder_mirror_fetch_then_nothing_to_do(synthetic_settings: Settings, sy
     again = fetch(synthetic_settings, departments=list(DEPARTMENTS), progress=False, catalog=synthetic_catalog)
     assert again.ok and again.downloaded == [] and again.converted == []
     assert len(again.present) == DEFAULT_FILES
-    assert "0 fichier(s) téléchargé(s), 14 déjà présent(s)" in again.summary()
+    assert "0 fichier(s) téléchargé(s), 15 déjà présent(s)" in again.summary()
 
 
 def test_http_mirror_fetch_then_nothing_is_requested(tmp_path: Path, synthetic_http: Served, synthetic_catalog):

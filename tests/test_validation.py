@@ -22,7 +22,18 @@ REFERENCE = {
     "33063,Bordeaux,33,test\n",
     "reference/departements_emprise.csv": "code,min_lon,min_lat,max_lon,max_lat,source\n"
     "13,4.22,43.15,5.82,43.93,test\n83,5.65,42.98,6.94,43.81,test\n33,-1.27,44.19,0.32,45.58,test\n",
+    "reference/arrondissements.csv": "code,department_code,communes,source\n331,33,62,test\n",
 }
+FIGURES_HEADER = (
+    "id,territory,territory_level,territory_codes,department_code,region_code,indicator,indicator_label,value,unit,"
+    "year,quote,source,remark\n"
+)
+GOOD_FIGURES = (
+    "F-003-0130,Bordeaux,commune,33063,33,75,population,habitants,261000,habitants,,261 000 hab à Bordeaux,"
+    "003_69b1a6520f933c0b.txt:5464,\n"
+    "F-003-0133,Haute-Gironde,arrondissement,331,33,75,population,habitants,90945,habitants,2020,"
+    "accueillait 90 945 habitants,003_69b1a6520f933c0b.txt:5587,\n"
+)
 PROJECTS_HEADER = (
     "id,department_code,title,summary,theme,commune_codes,lat,lon,location_precision,status,"
     "status_date,status_source,source,notes\n"
@@ -50,6 +61,7 @@ def make_data(
     files["projects.csv"] = PROJECTS_HEADER + GOOD_PROJECT + GOOD_PROJECT_2 if projects is None else projects
     files["proposals.csv"] = PROPOSALS
     files["meetings.csv"] = MEETINGS
+    files["document_figures.csv"] = FIGURES_HEADER + GOOD_FIGURES
     files["contributions.csv"] = (
         "region_code,territory_code,theme,contributions,share_pct,source\n75,75,prevention,315,17,003_69b1a6520f933c0b.txt:53-56\n"
     )

@@ -33,29 +33,6 @@ POPULATION_SOURCE = "INSEE, populations légales millésimes 2023 et 2020, somme
 ZONING_SOURCE = "Zonage médecins généralistes (ARS/CartoSanté, codes INSEE COG 2026) × populations légales INSEE 2023"
 DENSITY_CATEGORY = "Ensemble des médecins généralistes"
 
-# Department-level figures on patients without a médecin traitant found in the seed documents:
-# (file in seeds/, line, territory, code, value, unit, exact text that must be on that line).
-SEED_FIGURES: tuple[tuple[str, int, str, str, float, str, str], ...] = (
-    (
-        "003_69b1a6520f933c0b.txt",
-        3082,
-        "Corrèze",
-        "19",
-        15.0,
-        "%",
-        "15% de patients sans médecin traitant en Corrèze",
-    ),
-    (
-        "003_69b1a6520f933c0b.txt",
-        3082,
-        "Moyenne citée (France)",
-        "FR",
-        11.0,
-        "%",
-        "lorsque la moyenne est à 11%",
-    ),
-)
-
 
 def build_reference(mirror: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Regions and departments (metropolitan and overseas departments) of the COG 2026."""
@@ -153,34 +130,6 @@ def build_zoning_shares(mirror: Path) -> pd.DataFrame:
     return shares.assign(source=ZONING_SOURCE)
 
 
-def build_seed_figures(seeds: Path) -> pd.DataFrame:
-    """Figures on patients without a médecin traitant quoted in the seed documents, checked on their line.
-
-    Raises
-    ------
-    DataError
-        If a cited line no longer holds the quoted text.
-    """
-    rows = []
-    for name, line, territory, code, value, unit, quote in SEED_FIGURES:
-        lines = (seeds / name).read_text(encoding="utf-8").splitlines()
-        text = lines[line - 1] if line <= len(lines) else ""
-        if quote not in text:
-            raise DataError(f"seeds/{name}:{line} ne contient plus « {quote} ».")
-        rows.append(
-            {
-                "territoire": territory,
-                "code": code,
-                "valeur": value,
-                "unite": unit,
-                "citation": text.strip(),
-                "source": f"seeds/{name}:{line} (synthèse régionale Nouvelle-Aquitaine du CNR santé, chiffre cité "
-                "par les participants, non vérifié sur un fichier CNAM)",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def build_all(mirror: Path, root: Path) -> dict[str, int]:
     """Write every table under ``root``; returns the row count per written file (relative path)."""
     mirror = Path(mirror)
@@ -193,8 +142,6 @@ def build_all(mirror: Path, root: Path) -> dict[str, int]:
         "data/indicators/population_departements.csv": build_population(mirror),
         "data/indicators/zonage_mg_departements.csv": build_zoning_shares(mirror),
     }
-    if (mirror / "seeds").is_dir():
-        outputs["data/indicators/patients_sans_mt_documents.csv"] = build_seed_figures(mirror / "seeds")
     counts = {}
     for relative, frame in outputs.items():
         path = Path(root) / relative

@@ -3,7 +3,10 @@
 ``python -m tools.reference_tables --from PATH`` reads a folder laid out like the official sources'
 mirror (``opendata/cog/communes.json``, ``france-geojson/departements.geojson``) and writes:
 
-- ``data/reference/communes.csv``: the communes the curated datasets name (COG 2026);
+- ``data/reference/communes.csv``: the communes the curated datasets name (projects, meetings, the documents'
+  figures; COG 2026);
+- ``data/reference/arrondissements.csv``: the arrondissements the documents' figures name, with their number of
+  communes (COG 2026: the ``arrondissement`` of each current commune);
 - ``data/reference/departements_emprise.csv``: each department's bounding box (IGN ADMIN EXPRESS COG 2018).
 """
 
@@ -17,7 +20,8 @@ import geopandas as gpd
 import pandas as pd
 
 from cnrmap.config import Settings, get_settings
-from cnrmap.curated.load import load_meetings, load_projects
+from cnrmap.curated.figures import codes_named
+from cnrmap.curated.load import load_document_figures, load_meetings, load_projects
 from cnrmap.geo.codes import department_of_commune
 
 COG_SOURCE = "INSEE, Code officiel géographique 2026 (npm @etalab/decoupage-administratif 6.0.0, data/communes.json)"
@@ -27,7 +31,23 @@ BOUNDS_SOURCE = "IGN ADMIN EXPRESS COG 2018 (france-geojson, departements-avec-o
 def referenced_commune_codes(settings: Settings) -> set[str]:
     projects, meetings = load_projects(settings), load_meetings(settings)
     codes = {c.strip() for cell in projects["commune_codes"] for c in cell.split(";") if c.strip()}
+    codes |= codes_named(load_document_figures(settings), ["commune"])
     return codes | {c for c in meetings["commune_code"] if c}
+
+
+def arrondissements_table(cog_communes: list[dict], codes: set[str]) -> pd.DataFrame:
+    """Arrondissements named by the figures: code, department, number of current communes."""
+    counts: dict[str, tuple[str, int]] = {}
+    for commune in cog_communes:
+        code = commune.get("arrondissement")
+        if commune["type"] == "commune-actuelle" and code in codes:
+            dep, n = counts.get(code, (commune["departement"], 0))
+            counts[code] = (dep, n + 1)
+    rows = [
+        {"code": code, "department_code": dep, "communes": n, "source": COG_SOURCE}
+        for code, (dep, n) in sorted(counts.items())
+    ]
+    return pd.DataFrame(rows, columns=["code", "department_code", "communes", "source"])
 
 
 def communes_table(cog_communes: list[dict], codes: set[str]) -> pd.DataFrame:
@@ -73,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     table = communes_table(cog, codes)
     missing = codes - set(table["code"])
     table.to_csv(out / "communes.csv", index=False)
+    wanted = codes_named(load_document_figures(settings), ["arrondissement"])
+    arrondissements = arrondissements_table(cog, wanted)
+    missing |= wanted - set(arrondissements["code"])
+    arrondissements.to_csv(out / "arrondissements.csv", index=False)
     departments = gpd.read_file(mirror / "france-geojson" / "departements-avec-outre-mer.geojson")
     department_bounds_table(departments).to_csv(out / "departements_emprise.csv", index=False)
     print(f"{len(table)} communes écrites ; codes absents du COG : {sorted(missing) or 'aucun'}")

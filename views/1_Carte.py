@@ -17,6 +17,7 @@ from cnrmap.export import png as export_png
 from cnrmap.export.csv import to_csv_bytes
 from cnrmap.importer import import_indicator
 from cnrmap.indicators import cnr as cnr_indicators
+from cnrmap.indicators import documents as document_figures
 from cnrmap.indicators import registry
 
 PLACES_SHOWN = 30
@@ -49,6 +50,10 @@ if st.session_state.get("carte_params") != params:
         need=state.need or "",
         threshold=state.threshold,
         as_of=state.as_of_date,
+        year=state.year,
+        from_year=state.from_year,
+        evolution=state.from_year is not None,
+        figure=state.figure or document_figures.DEFAULT_FIGURE,
         url_warnings=url_warnings,
     )
     st.session_state["carte_params"] = params
@@ -130,6 +135,34 @@ with st.sidebar:
         known = catalogue.get(asked)
         choices[asked] = f"{known.label if known else asked} (indisponible {registry.LEVEL_WORDS[level]})"
     st.selectbox("Indicateur", ["", *choices], format_func=lambda k: choices.get(k, "Par défaut"), key="indicator")
+    shown = catalogue.get(st.session_state.indicator or registry.default_indicator(catalogue, level) or "")
+    if shown is not None and shown.years:
+        years = list(shown.years)
+        if st.session_state.year not in years:
+            if st.session_state.year:
+                st.session_state.url_warnings = [
+                    *st.session_state.get("url_warnings", []),
+                    f"Année {st.session_state.year} indisponible pour « {shown.label} » : {years[-1]} affichée "
+                    f"(années : {', '.join(years)}).",
+                ]
+            st.session_state.year = years[-1]
+        st.select_slider("Année", years, key="year")
+        st.toggle("Évolution depuis une année antérieure", key="evolution")
+        earlier = [y for y in years if y < st.session_state.year]
+        if st.session_state.evolution and earlier:
+            if st.session_state.from_year not in earlier:
+                st.session_state.from_year = earlier[0]
+            st.selectbox("Depuis", earlier, key="from_year")
+            st.caption("Écart entre les deux années : hausse = meilleur accès.")
+        elif st.session_state.evolution:
+            st.caption("Pas d'année antérieure : choisir une année plus récente.")
+    if shown is not None and shown.id == document_figures.DOCUMENTS_ID:
+        figure_choices = document_figures.figure_choices(data.figures)
+        if st.session_state.figure not in figure_choices:
+            st.session_state.figure = document_figures.DEFAULT_FIGURE
+        st.selectbox("Chiffre des documents", list(figure_choices), format_func=figure_choices.get, key="figure")
+    with st.expander("Indicateurs : niveaux, années, sources"):
+        st.markdown(registry.markdown(list(catalogue.values())))
     missing = [i for i in catalogue.values() if not i.installed]
     if missing:
         with st.expander(f"{len(missing)} indicateur(s) non installé(s)"):
@@ -155,8 +188,8 @@ with st.sidebar:
     st.toggle("Fond de carte (nécessite internet)", key="basemap")
     st.subheader("Lecture croisée")
     st.selectbox("Mettre en évidence", ["", *NEEDS], format_func=lambda k: NEEDS.get(k, "Rien"), key="need")
-    if st.session_state.need in ("seuil_sans_projet", "projet_hors_besoin"):
-        st.number_input("Seuil (par défaut : valeur France)", key="threshold")
+    if st.session_state.need in ("sous_seuil", "seuil_sans_projet", "projet_hors_besoin"):
+        st.number_input("Seuil (par défaut : seuil usuel de l'indicateur, sinon valeur France)", key="threshold")
     with st.expander("Importer un indicateur"):
         st.file_uploader("Fichier CSV ou XLSX (codes INSEE et valeurs)", type=["csv", "txt", "xlsx"], key="upload")
         st.text_input("Nom de l'indicateur", key="import_name")
@@ -193,6 +226,15 @@ try:
         need=st.session_state.need or None,
         threshold=st.session_state.get("threshold"),
         as_of=parse_as_of((st.session_state.as_of or dt.date.today()).isoformat()),
+        year=st.session_state.year if shown is not None and shown.years else None,
+        from_year=st.session_state.from_year
+        if shown is not None
+        and shown.years
+        and st.session_state.evolution
+        and st.session_state.from_year
+        and st.session_state.from_year < st.session_state.year
+        else None,
+        figure=st.session_state.figure if shown is not None and shown.id == document_figures.DOCUMENTS_ID else None,
     )
 except ValueError as exc:
     st.error(f"Réglage invalide : {exc}")

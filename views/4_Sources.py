@@ -3,7 +3,15 @@
 import streamlit as st
 
 from cnrmap import cached
-from cnrmap.sources.provenance import catalog_table, checks_table, documents_table
+from cnrmap.indicators import registry
+from cnrmap.sources.provenance import (
+    apl_gaps_table,
+    catalog_table,
+    checks_table,
+    documents_table,
+    figures_table,
+    indicator_sources,
+)
 
 st.set_page_config(page_title="CNR santé — Sources", page_icon="📚", layout="wide")
 st.title("Sources et licences")
@@ -27,6 +35,23 @@ st.caption(
     "pas un chiffre officiel de la DREES. Les contours sont ceux du COG 2018 ; zonage et populations "
     "sont en COG 2026 : les communes fusionnées depuis 2018 reçoivent l'union de leurs anciens contours."
 )
+
+indicators = cached.indicators()
+st.subheader("Indicateurs de la carte")
+for line in indicator_sources(indicators):
+    st.markdown(line)
+st.dataframe(registry.rows(list(indicators.values())), hide_index=True)
+st.markdown("**APL par commune : communes sans valeur** (jamais comptées comme zéro)")
+st.dataframe(apl_gaps_table(), hide_index=True)
+
+data = cached.or_stop(cached.cnr_data)
+st.subheader("Chiffres cités par les documents")
+st.write(
+    f"{len(data.figures)} chiffres territoriaux imprimés dans les cinq documents, relevés tels quels avec leur "
+    "citation et la ligne du document (data/document_figures.csv). Une remarque signale un chiffre qui ne découle "
+    "pas des nombres voisins ou qui s'écarte du chiffre officiel : le document n'est jamais corrigé."
+)
+st.dataframe(figures_table(data.figures), hide_index=True)
 
 st.subheader("Ce qui est installé sur ce poste")
 st.dataframe(checks_table(checks), hide_index=True)

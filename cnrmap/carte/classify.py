@@ -239,6 +239,8 @@ def palette_colours(palette: str, n: int) -> list[str]:
     ValueError
         If the palette is unknown.
     """
+    if palette == DIVERGING_PALETTE:
+        return diverging_colours(n)
     if palette not in _PALETTE_ANCHORS:
         raise ValueError(f"palette inconnue : {palette!r} (attendu : {', '.join(PALETTES)})")
     anchors = _PALETTE_ANCHORS[palette]
@@ -299,6 +301,69 @@ def class_labels(breaks: Sequence[float], decimals: int | None = None, integer: 
             decimals = max(decimals, 1)
     labels = []
     for i in range(len(breaks) - 1):
-        lo, hi = format_number(breaks[i], decimals), format_number(breaks[i + 1], decimals)
+        # A typographic minus: « −0,7 – 0,3 » reads as a range, « -0,7 – 0,3 » hardly.
+        lo, hi = (format_number(b, decimals).replace("-", "\u2212") for b in (breaks[i], breaks[i + 1]))
         labels.append(lo if lo == hi else f"{lo} – {hi}")
     return labels
+
+
+# Changes centred on zero (an evolution between two years): ColorBrewer RdBu, rated colour-blind safe, red for a
+# decline and blue for a rise of an indicator where higher is better; the middle class is near-white.
+DIVERGING_ANCHORS: tuple[str, ...] = (
+    "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
+)  # fmt: skip
+DIVERGING_PALETTE = "RdBu"
+
+
+def diverging_classes(k: int) -> int:
+    """An odd number of classes (``k`` or ``k + 1``, at most :data:`MAX_CLASSES`): the middle one holds zero."""
+    return k if k % 2 else min(k + 1, MAX_CLASSES)
+
+
+def diverging_breaks(values: Iterable[float] | pd.Series, method: str, k: int) -> list[float]:
+    """Class edges symmetric about zero for changes (negative = worse when higher is better).
+
+    The number of classes is made odd (:func:`diverging_classes`) so that a middle class straddles zero; the
+    magnitudes of the edges come from ``method`` applied to the absolute values (quantiles of |value|, equal
+    steps up to the largest |value|, or Jenks on |value|), so both sides get the same edges with opposite signs.
+
+    Returns
+    -------
+    list of float
+        ``[-m, …, -e1, e1, …, m]`` strictly increasing (``len = classes + 1``); ``[]`` without values; ``[0, 0]``
+        when every value is zero.
+    """
+    if method not in METHODS:
+        raise ValueError(f"méthode de classification inconnue : {method!r} (attendu : {', '.join(METHODS)})")
+    arr = np.abs(_clean(values))
+    if arr.size == 0:
+        return []
+    top = float(arr.max())
+    if top == 0:
+        return [0.0, 0.0]
+    half = diverging_classes(k) // 2  # classes on each side of the middle one
+    positive = arr[arr > 0]
+    if method == "equal" or positive.size < half + 1:
+        inner = list(np.linspace(0, top, half + 2)[1:-1])
+    elif method == "quantiles":
+        inner = list(np.percentile(positive, np.linspace(0, 100, half + 2)[1:-1]))
+    else:
+        inner = [b for b in _class_bounds(positive, "jenks", half + 1)][:-1]
+    magnitudes = sorted({float(m) for m in inner if 0 < m < top})
+    edges = [-top, *(-m for m in reversed(magnitudes)), *magnitudes, top]
+    return edges
+
+
+def diverging_colours(n: int) -> list[str]:
+    """``n`` colours (odd ``n``) from red through near-white to blue, symmetric about the middle one."""
+    if n <= 0:
+        return []
+    anchors = DIVERGING_ANCHORS
+    middle = len(anchors) // 2
+    side = n // 2
+    if side == 0:
+        return [anchors[middle]]
+    steps = np.linspace(0, middle, side + 1)[1:]
+    lows = [anchors[middle - round(s)] for s in reversed(steps)]
+    highs = [anchors[middle + round(s)] for s in steps]
+    return lows + ([anchors[middle]] if n % 2 else []) + highs

@@ -15,7 +15,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from cnrmap.carte import layers
+from cnrmap.carte import documents, layers
 from cnrmap.carte.crossreading import need_selection
 from cnrmap.carte.points import CnrPoints, cnr_points
 from cnrmap.carte.selection import Selection, select
@@ -135,8 +135,11 @@ def _bounds(gdf: gpd.GeoDataFrame, state: MapState) -> tuple[float, ...] | None:
 def _with_values(shapes_: gpd.GeoDataFrame, data: IndicatorData) -> gpd.GeoDataFrame:
     vals = data.values[["code", "value"]].drop_duplicates("code")
     out = gpd.GeoDataFrame(shapes_.merge(vals, on="code", how="left"), geometry="geometry", crs=shapes_.crs)
-    if data.missing_reasons:
-        out["missing_reason"] = out["code"].map(data.missing_reasons).where(out["value"].isna())
+    if data.missing_reasons or data.missing_default:
+        reasons = out["code"].map(data.missing_reasons)
+        out["missing_reason"] = (reasons.fillna(data.missing_default) if data.missing_default else reasons).where(
+            out["value"].isna()
+        )
     return out
 
 
@@ -200,7 +203,8 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
     missing = int(main.gdf["colour"].isna().sum())
     if missing:
         unit_word = "communes" if level == COMMUNE else "départements"
-        warnings.append(f"{missing} {unit_word} sans valeur pour « {indicator.label} » (en gris : donnée manquante).")
+        grey = (indicator.missing_default or "donnée manquante").lower()
+        warnings.append(f"{missing} {unit_word} sans valeur pour « {indicator.label} » (en gris : {grey}).")
 
     overlay = None
     if values.overlay is not None:
@@ -296,6 +300,8 @@ def build_view(
     reports: list[Any] = [dep_layer.report] if getattr(dep_layer, "report", None) is not None else []
     boundary_notes = [dep_layer.description]
     selection = select(state, data, departments)
+    if state.level == COMMUNE:  # the panel shows a commune the figures of its arrondissement
+        selection = replace(selection, arrondissement_of=documents.arrondissements_of(settings, selection.departments))
     catalogue = registry.catalogue(settings, selection.filters, extra_indicators)
     region_of = dict(zip(departments["code"], departments["region_code"], strict=True))
     values = load_values(state, selection, settings, catalogue, data, region_of, extra_indicators)
@@ -323,4 +329,6 @@ def build_view(
         boundaries=tuple(boundary_notes),
         reports=tuple(reports),
     )
-    return compose_view(state, inputs, selection)
+    result = compose_view(state, inputs, selection)
+    documents.add_marks(result, values.marks, settings, communes, scale_of(state, COMMUNE))
+    return result

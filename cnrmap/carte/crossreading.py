@@ -1,7 +1,9 @@
 """Cross-reading of needs and projects: which territories the « Lecture croisée » filter keeps.
 
-A need is a value worse than a threshold (default: the France value) or a commune in ZIP (or ZIP/ZAC);
-territories outside the selection are faded on the map, and the notes say how many were kept and why.
+A need is a value worse than a threshold (default: the indicator's usual threshold — APL 2.5 consultations, 0 for
+a change — else the France value) or a commune in ZIP (or ZIP/ZAC); territories outside the selection are faded
+on the map, the kept ones outlined, and the notes say how many were kept and why. ``sous_seuil`` is the plain
+threshold highlight (e.g. communes under 2.5 of APL), the others cross it with the CNR projects.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ def need_selection(
         if indicator.kind != "numeric":
             return None
         threshold = state.threshold
+        if threshold is None and indicator.threshold is not None:
+            threshold = indicator.threshold
+            notes.append(f"Seuil usuel de l'indicateur : {format_value(threshold, indicator.unit)}.")
         if threshold is None:
             threshold = indicator.references.get("FR")
             if threshold is None:
@@ -55,6 +60,13 @@ def need_selection(
             return None
         selected = (table["code"].map(zoning) == "ZIP") & ~has_project
         label = f"{int(selected.sum())} {unit_word} en ZIP sans projet localisé"
+    elif state.need == "sous_seuil":
+        selected = worse_than_threshold()
+        if selected is None:
+            if indicator.kind != "numeric":
+                warnings.append("Le filtre « sous le seuil » demande un indicateur numérique. Filtre ignoré.")
+            return None
+        label = f"{int(selected.sum())} {unit_word} en besoin (les autres sont estompés)"
     elif state.need == "seuil_sans_projet":
         worse = worse_than_threshold()
         if worse is None:
@@ -77,6 +89,6 @@ def need_selection(
         selected = has_project & ~need
         label = f"{int(selected.sum())} {unit_word} avec projet hors des territoires en besoin"
     notes.insert(0, f"Lecture croisée : {label} (sur {len(table)}).")
-    if level == "commune":
+    if level == "commune" and state.need != "sous_seuil":
         notes.append("Les projets à l'échelle du département ne sont comptés dans aucune commune.")
     return selected.astype(bool)

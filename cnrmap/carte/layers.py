@@ -117,6 +117,11 @@ def numeric_layer(
         for m, c in zip(missing, out["class"], strict=True)
     ]
     out["value_label"] = [m or format_value(v, unit, decimals) for m, v in zip(missing, out["value"], strict=True)]
+    if indicator.diverging:  # a change reads « +0,25 » / « −0,40 »
+        out["value_label"] = [
+            m or ("+" if v > 0 else "") + label.replace("-", "\u2212")
+            for m, v, label in zip(missing, out["value"], out["value_label"], strict=True)
+        ]
     shown = int(out["value"].notna().sum())
     out["tip_name"] = _esc_column(out["name"])
     out["tip_code"] = _esc_column(out["code"])
@@ -136,7 +141,9 @@ def numeric_layer(
     items = [LegendItem(lab, col) for lab, col in zip(labels, colours, strict=False)] + _missing_items(missing)
     notes = [f"Unité : {unit}" if unit else "", source_line(indicator.source, indicator.vintage)]
     scope = "toute la France (cartes comparables)" if fixed_breaks else "territoires affichés"
-    notes.append(f"Classes : {classify.METHODS.get(method, method)}, calculées sur {scope}")
+    centred = ", symétriques autour de 0" if indicator.diverging else ""
+    notes.append(f"Classes : {classify.METHODS.get(method, method)}{centred}, calculées sur {scope}")
+    notes += list(indicator.notes)
     return ChoroplethLayer(
         name=indicator.label,
         gdf=out,
@@ -186,7 +193,7 @@ def categorical_layer(
     present = {v for v in values if v is not None}
     kind = "outline" if outline_only else "fill"
     items = [LegendItem(capitalize(lab), colours[c], kind) for c, lab in categories.items() if c in present]
-    notes = tuple(n for n in (source_line(indicator.source, indicator.vintage),) if n)
+    notes = tuple(n for n in (source_line(indicator.source, indicator.vintage), *indicator.notes) if n)
     return ChoroplethLayer(
         name=name or indicator.label,
         gdf=out,
@@ -237,9 +244,13 @@ def main_layer(
         if indicator.kind != "numeric":
             layer, breaks = categorical_layer(gdf, indicator), []
         else:
-            breaks = classify.compute_breaks(basis["value"], method, classes, integer=indicator.integer)
+            if indicator.diverging:  # a change: classes symmetric about zero, red to blue
+                breaks = classify.diverging_breaks(basis["value"], method, classes)
+            else:
+                breaks = classify.compute_breaks(basis["value"], method, classes, integer=indicator.integer)
             layer = numeric_layer(
-                gdf, indicator, breaks=breaks, palette=palette, method=method,
+                gdf, indicator, breaks=breaks, method=method,
+                palette=classify.DIVERGING_PALETTE if indicator.diverging else palette,
                 fixed_breaks=france is not None, region_names=region_names,
             )  # fmt: skip
         layer.content_key = key

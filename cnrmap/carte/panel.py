@@ -15,6 +15,7 @@ import pandas as pd
 
 from cnrmap import vocab
 from cnrmap.carte.compose import ViewResult
+from cnrmap.carte.documents import figures_about, figures_markdown
 from cnrmap.carte.points import remark_of
 from cnrmap.curated.definitions import as_of_phrase, meetings_in, projects_in, proposition_scope
 from cnrmap.french import capitalize, format_date, format_number, plural
@@ -71,6 +72,8 @@ def _indicator_entry(view: ViewResult, row: pd.Series, region_code: str | None) 
         "of": int(view.table["value"].notna().sum()) if ind.kind == "numeric" else None,
         "region_reference": ind.references.get(region_code) if region_code else None,
         "france_reference": ind.references.get("FR"),
+        "year": ind.year,
+        "alongside": list(ind.alongside.get(row["code"], ())),
     }
 
 
@@ -106,7 +109,9 @@ def territory_detail(
         ``code``, ``name``, ``level``, ``department_code``, ``region_code``, ``indicators``, ``projects``
         (in the territory), ``department_projects`` (department-wide, commune level), ``propositions``
         (lines of :meth:`~cnrmap.curated.definitions.PropositionScope.lines`, and the texts by theme),
-        ``meetings``, ``filters`` (French phrases).
+        ``meetings``, ``filters`` (French phrases), ``documents`` (the documents' figures about the territory and
+        its parents: :func:`cnrmap.carte.documents.figures_about`); each indicator lists the figures shown
+        ``alongside`` its value (the department table, a document's figure) with the difference.
     """
     level, table = view.state.level, view.table
     row = table[table["code"] == code]
@@ -143,7 +148,11 @@ def territory_detail(
         "meetings": _records(meetings_in(selection.meetings, level, code), ["kind", "place", "date", "source"]),
         "filters": selection.filters.describe(),
         "as_of": as_of_phrase(view.state.as_of_date),
-    }
+        "documents": figures_about(
+            selection.figures, code, level, department_code, region_code, departments, regions,
+            arrondissement=selection.arrondissement_of.get(code),
+        ),
+    }  # fmt: skip
 
 
 def _md(text: object) -> str:
@@ -163,7 +172,17 @@ def _indicator_line(ind: Mapping[str, Any]) -> str:
         refs.append(f"région {format_number(ind['region_reference'])}")
     if ind.get("france_reference") is not None:
         refs.append(f"France {format_number(ind['france_reference'])}")
-    return line + (f" (référence : {', '.join(refs)})" if refs else "")
+    line += f" (référence : {', '.join(refs)})" if refs else ""
+    lines = [line]
+    for side in ind.get("alongside") or ():
+        difference = (
+            ""
+            if side.difference is None
+            else f", écart {'+' if side.difference > 0 else ''}" + (f"{format_number(side.difference, 2)}")
+        )
+        caveat = f" ; {side.caveat}" if side.caveat else ""
+        lines.append(f"    - À côté : {_md(side.label)} : {_md(side.display)}{difference}{_md(caveat)}")
+    return "\n".join(lines)
 
 
 def _project_line(p: Mapping[str, Any]) -> list[str]:
@@ -185,6 +204,7 @@ def detail_markdown(detail: Mapping[str, Any]) -> str:
     if detail.get("filters"):
         lines += [f"*Filtres : {_md(' ; '.join(detail['filters']))}*", ""]
     lines += [_indicator_line(ind) for ind in detail["indicators"]]
+    lines += figures_markdown(detail.get("documents") or [])
     projects = detail["projects"] + detail.get("department_projects", [])
     as_of = f" ({detail['as_of'][:1].lower()}{detail['as_of'][1:]})" if detail.get("as_of") else ""
     lines += ["", f"**Projets du CNR santé**{as_of} : {len(projects) or 'aucun recensé dans les documents'}"]

@@ -8,7 +8,8 @@ once (:func:`~cnrmap.curated.definitions.statuses_as_of`), before the status fil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ class Selection:
     ``projects`` have the status of the state's date; ``dated_projects`` are every project of France with
     that status, before any filter (for France-wide counts); ``status_notes`` say how dates of periods
     (« sur l'année 2023 ») count at that date.
+    ``figures``: the documents' figures about the shown departments, their regions and France (no filter applies
+    to them); ``arrondissement_of``: commune → arrondissement code for the shown departments, when the COG is
+    installed (the panel uses it to show a commune the figures of its arrondissement).
     """
 
     departments: tuple[str, ...]
@@ -36,6 +40,8 @@ class Selection:
     propositions: pd.DataFrame
     dated_projects: pd.DataFrame | None = None
     status_notes: tuple[str, ...] = ()
+    figures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    arrondissement_of: Mapping[str, str] = field(default_factory=dict)
 
 
 def shown_departments(state: MapState, departments: pd.DataFrame) -> pd.DataFrame:
@@ -73,6 +79,14 @@ def select(state: MapState, data: CnrData, departments: pd.DataFrame) -> Selecti
     dated = statuses_as_of(data.projects, data.history, state.as_of_date)
     projects = select_projects(dated, filters, within)
     as_of = state.as_of_date.isoformat()
+    figures = data.figures
+    if within is not None and not figures.empty:
+        about = (
+            figures["department_code"].isin(codes)
+            | ((figures["territory_level"] == "region") & figures["region_code"].isin(regions))
+            | (figures["territory_level"] == "france")
+        )
+        figures = figures[about]
     return Selection(
         departments=codes,
         regions=regions,
@@ -82,4 +96,5 @@ def select(state: MapState, data: CnrData, departments: pd.DataFrame) -> Selecti
         propositions=propositions,
         dated_projects=dated,
         status_notes=tuple(period_notes(data.history, select_projects(dated, departments=within)["id"], as_of)),
+        figures=figures,
     )

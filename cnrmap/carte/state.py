@@ -26,6 +26,7 @@ LAYERS: dict[str, str] = {
     "limites": "Limites administratives",
 }
 NEEDS: dict[str, str] = {
+    "sous_seuil": "Territoires en besoin (seuil usuel : APL 2,5 ; sinon valeur France)",
     "zip_sans_projet": "Communes en ZIP sans projet",
     "seuil_sans_projet": "Territoires sous le seuil sans projet",
     "projet_hors_besoin": "Projets hors des territoires en besoin",
@@ -33,6 +34,7 @@ NEEDS: dict[str, str] = {
 NEED_ZONES = ("ZIP", "ZAC")
 TERRITORY_RE = re.compile(r"^(FR|region:\d{2}|departement:(?:\d{2}|2A|2B|97[1-6]))$")
 INDICATOR_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+YEAR_RE = re.compile(r"^\d{4}$")
 # Beyond this many communes the map gets heavy in the browser: said in the notes.
 HEAVY_FEATURES = 2500
 
@@ -70,7 +72,15 @@ class MapState:
     need : str or None
         Cross-reading filter, a key of :data:`NEEDS`.
     threshold : float or None
-        Threshold of the ``seuil_sans_projet`` / ``projet_hors_besoin`` filters (default: France value).
+        Threshold of the ``sous_seuil`` / ``seuil_sans_projet`` / ``projet_hors_besoin`` filters (default: the
+        indicator's usual threshold, APL 2.5, else the France value).
+    year : str or None
+        Year of an indicator with years (APL by commune); ``None`` = its latest year.
+    from_year : str or None
+        Start year of an evolution: the map shows the change from ``from_year`` to ``year``.
+    figure : str or None
+        Which figure of the documents the « Chiffres cités par les documents » layer shows (a key of
+        :data:`cnrmap.vocab.FIGURE_INDICATORS`; ``None`` = patients without a médecin traitant).
     as_of : str or None
         Day the projects' statuses are read at (``YYYY-MM-DD``, URL ``as_of``); ``None`` = today.
     """
@@ -90,6 +100,9 @@ class MapState:
     need: str | None = None
     threshold: float | None = None
     as_of: str | None = None
+    year: str | None = None
+    from_year: str | None = None
+    figure: str | None = None
 
     def __post_init__(self) -> None:
         for name, value in (
@@ -106,6 +119,9 @@ class MapState:
             ("need", self.need),
             ("threshold", self.threshold),
             ("as_of", self.as_of),
+            ("year", self.year),
+            ("from_year", self.from_year),
+            ("figure", self.figure),
         ):
             problem = _check(name, value)
             if problem:
@@ -214,7 +230,7 @@ def _decode(key: str, raw: str) -> Any:
         if raw in ("", "aucun"):
             return ()
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if key in ("indicator", "overlay", "theme", "need", "as_of"):
+    if key in ("indicator", "overlay", "theme", "need", "as_of", "year", "from_year", "figure"):
         return raw or None
     if key == "territory":
         return parse_territory(raw)
@@ -303,6 +319,10 @@ def _check(name: str, value: Any) -> str | None:
         if value is None:
             return None
         return as_of_problem(value) if isinstance(value, str) else f"valeur {value!r} invalide (AAAA-MM-JJ attendu)"
+    elif name in ("year", "from_year"):
+        ok, expected = value is None or (isinstance(value, str) and bool(YEAR_RE.match(value))), "une année (AAAA)"
+    elif name == "figure":
+        ok, expected = value is None or value in vocab.FIGURE_INDICATORS, "un indicateur des documents"
     elif name == "threshold":
         ok = value is None or (isinstance(value, int | float) and math.isfinite(value))
         expected = "un nombre"

@@ -22,7 +22,8 @@ from cnrmap.config import Settings
 from cnrmap.curated.load import CnrData
 from cnrmap.errors import DataError
 from cnrmap.geo.codes import departments_of
-from cnrmap.indicators import cnr, official, registry
+from cnrmap.indicators import apl, cnr, documents, official, registry
+from cnrmap.indicators.patients import PATIENTS_ID
 from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT, Indicator, IndicatorData
 
 __all__ = ["IndicatorData", "ViewValues", "load_values", "unit_for_level"]
@@ -100,7 +101,11 @@ def _restricted(data: IndicatorData, departments: list[str]) -> IndicatorData:
 
 @dataclass(frozen=True)
 class ViewValues:
-    """The values a view draws, with the join reports and warnings met on the way."""
+    """The values a view draws, with the join reports and warnings met on the way.
+
+    ``marks``: the documents' figures about smaller territories (arrondissements, communes) that a documents layer
+    draws as labelled outlines (:class:`cnrmap.indicators.documents.Mark`).
+    """
 
     indicator: IndicatorData
     overlay: IndicatorData | None = None
@@ -108,6 +113,7 @@ class ViewValues:
     reports: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    marks: tuple[documents.Mark, ...] = ()
 
 
 def _cnr_data(
@@ -163,14 +169,32 @@ def load_values(
     reports: list[Any] = []
     warnings: list[str] = []
     meta = catalogue[indicator_id]
+    marks: tuple[documents.Mark, ...] = ()
+    if (state.year or state.from_year) and not meta.years:
+        warnings.append(f"Année ignorée : « {meta.label} » n'a qu'un millésime ({meta.vintage}).")
     computed = (extra or {}).get(indicator_id) or _cnr_data(indicator_id, data, selection, region_of)
     if computed is not None:
         indicator = computed
+    elif meta.origin == "documents":
+        layer = _documents_data(meta, state, data, selection, region_of)
+        indicator, marks = layer.data, layer.marks
+    elif meta.id == apl.APL_ID:
+        indicator, report = apl.apl_data(
+            meta, level, settings, deps, state.year, state.from_year, france=state.fixed_breaks
+        )
+        reports.append(report)
     else:
         indicator = official_data(
             meta, level, settings, deps if level == COMMUNE else None, state.fixed_breaks, reports
         )
     indicator = _restricted(indicator, deps)
+    beside = {} if meta.origin == "documents" else documents.side_values(data.figures, indicator.id, indicator)
+    if beside:
+        merged = {
+            code: (*indicator.alongside.get(code, ()), *beside.get(code, ()))
+            for code in {*indicator.alongside, *beside}
+        }
+        indicator = replace(indicator, alongside=merged)
 
     overlay = None
     if state.overlay is not None:
@@ -191,7 +215,23 @@ def load_values(
     wants_zoning = state.need in NEED_ZONING and level == COMMUNE
     if zoning is None and wants_zoning and registry.shown_at(catalogue.get("zonage_mg"), COMMUNE):
         zoning = _frame(official.indicator_values("zonage_mg", COMMUNE, settings, departments=deps).frame)
-    return ViewValues(indicator, overlay, zoning, tuple(reports), tuple(warnings))
+    return ViewValues(indicator, overlay, zoning, tuple(reports), tuple(warnings), marks=marks)
+
+
+def _documents_data(
+    meta: Indicator, state: MapState, data: CnrData, selection: Selection, region_of: Mapping[str, str]
+) -> documents.DocumentLayer:
+    """The documents' figures as a layer: the chosen figure, or the patients without a médecin traitant."""
+    departments = list(selection.departments)
+    if meta.id == PATIENTS_ID:
+        return documents.document_layer(
+            data.figures, "patients_sans_mt_part", state.level, departments, region_of,
+            indicator_id=meta.id, label=f"{meta.label} (chiffres cités par les documents)",
+            notes=(documents.PATIENTS_OFFLINE_NOTE,),
+        )  # fmt: skip
+    return documents.document_layer(
+        data.figures, state.figure or documents.DEFAULT_FIGURE, state.level, departments, region_of
+    )
 
 
 # Cross-reading filters that read the commune zoning.

@@ -39,7 +39,7 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--need",
         default=None,
-        choices=["zip_sans_projet", "seuil_sans_projet", "projet_hors_besoin"],
+        choices=["sous_seuil", "zip_sans_projet", "seuil_sans_projet", "projet_hors_besoin"],
         help="lecture croisée besoins / projets",
     )
     parser.add_argument("--threshold", type=float, default=None, metavar="SEUIL", help="seuil de la lecture croisée")
@@ -51,7 +51,28 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (entièrement hors ligne)"
     )
+    add_indicator_options(parser)
     add_as_of_argument(parser)
+
+
+def add_indicator_options(parser: argparse.ArgumentParser) -> None:
+    """Year, evolution and documents' figure of the indicator (``--year``, ``--from-year``, ``--figure``)."""
+    parser.add_argument(
+        "--year", default=None, metavar="AAAA", help="année d'un indicateur à plusieurs années (APL : 2015 à 2023)"
+    )
+    parser.add_argument(
+        "--from-year",
+        default=None,
+        metavar="AAAA",
+        help="évolution depuis cette année jusqu'à --year (écart : hausse = meilleur accès pour l'APL)",
+    )
+    parser.add_argument(
+        "--figure",
+        default=None,
+        choices=list(vocab.FIGURE_INDICATORS),
+        metavar="CHIFFRE",
+        help="avec --indicator documents : quel chiffre des documents (défaut : patients_sans_mt_part)",
+    )
 
 
 def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +119,9 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
             basemap=args.basemap,
             need=args.need,
             threshold=args.threshold,
+            year=getattr(args, "year", None),
+            from_year=getattr(args, "from_year", None),
+            figure=getattr(args, "figure", None),
         )
     except ValueError as exc:
         raise DataError(f"Option invalide : {exc}.", hint="Voir : cnrmap render --help") from exc

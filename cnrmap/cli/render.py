@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cnrmap import vocab
 from cnrmap.cli.options import add_view_arguments, state_from_args
 from cnrmap.errors import DataError
 
@@ -15,9 +16,11 @@ def _indicator_help() -> str:
     from cnrmap.indicators import registry
 
     try:
-        return registry.describe(list(registry.catalogue(get_settings()).values()))
+        text = registry.describe(list(registry.catalogue(get_settings()).values()))
     except DataError:
         return "Indicateurs : voir « cnrmap doctor »."
+    figures = "\n".join(f"  {key} : {label}" for key, label in vocab.FIGURE_INDICATORS.items() if key != "autre")
+    return f"{text}\n\nChiffres des documents (--indicator documents --figure CHIFFRE) :\n{figures}"
 
 
 def _run(args: argparse.Namespace) -> int:

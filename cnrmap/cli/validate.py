@@ -18,9 +18,14 @@ def _run(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"- {problem}")
         return 1
+    checked = (
+        f" (citations vérifiées dans les documents : {counts['quotes_checked']})"
+        if "quotes_checked" in counts
+        else " (citations non vérifiées : documents sources absents du miroir)"
+    )
     print(
         f"Données valides : {counts['projects']} projets, {counts['proposals']} propositions, "
-        f"{counts['meetings']} réunions."
+        f"{counts['meetings']} réunions, {counts['document_figures']} chiffres des documents{checked}."
     )
     return 0
 

@@ -16,13 +16,16 @@ from pathlib import Path
 import pandas as pd
 
 from cnrmap.config import Settings
+from cnrmap.curated import figures
 from cnrmap.curated.definitions import statuses_as_of
 from cnrmap.curated.history import document_dates, document_entries
 from cnrmap.curated.schema import (
+    ARRONDISSEMENTS,
     CNR_DATASETS,
     COMMUNES,
     DEPARTMENT_BOUNDS,
     DEPARTMENTS,
+    DOCUMENT_FIGURES,
     MEETINGS,
     PROJECTS,
     PROPOSALS,
@@ -151,6 +154,11 @@ def load_meetings(settings: Settings) -> pd.DataFrame:
     return load(MEETINGS, settings)
 
 
+def load_document_figures(settings: Settings) -> pd.DataFrame:
+    """The documents' territorial figures (``data/document_figures.csv``), read but not validated."""
+    return load(DOCUMENT_FIGURES, settings)
+
+
 @dataclass(frozen=True)
 class Reference:
     """The code tables the curated datasets are checked against."""
@@ -159,6 +167,7 @@ class Reference:
     departments: pd.DataFrame
     communes: pd.DataFrame
     department_bounds: pd.DataFrame
+    arrondissements: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["code", "department_code"]))
 
 
 def load_reference(settings: Settings) -> Reference:
@@ -167,6 +176,7 @@ def load_reference(settings: Settings) -> Reference:
         departments=load(DEPARTMENTS, settings),
         communes=load(COMMUNES, settings),
         department_bounds=load(DEPARTMENT_BOUNDS, settings),
+        arrondissements=load(ARRONDISSEMENTS, settings),
     )
 
 
@@ -177,6 +187,8 @@ class CnrData:
     ``projects`` keep the status their file gives; what a view shows is :meth:`projects_as_of`. ``history``
     defaults to the entries of the projects' own statuses (:func:`cnrmap.curated.history.document_entries`);
     ``status_totals`` are the regional totals the press kits print.
+    ``figures`` are the documents' territorial figures (``data/document_figures.csv``), empty in small test
+    fixtures.
     """
 
     projects: pd.DataFrame
@@ -184,6 +196,7 @@ class CnrData:
     meetings: pd.DataFrame
     contributions: pd.DataFrame
     status_totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    figures: pd.DataFrame = field(default_factory=pd.DataFrame)
     history: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
@@ -214,12 +227,21 @@ def load_cnr_data(settings: Settings) -> CnrData:
             hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
         )
     return CnrData(
-        frames["projects"], frames["proposals"], frames["meetings"], frames["contributions"], frames["status_totals"]
+        frames["projects"],
+        frames["proposals"],
+        frames["meetings"],
+        frames["contributions"],
+        status_totals=frames["status_totals"],
+        figures=frames["document_figures"],
     )
 
 
 def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
-    """Read and check the curated datasets; return the problems and the row count of each file."""
+    """Read and check the curated datasets; return the problems and the row count of each file.
+
+    With a folder mirror that holds the seed documents (``<mirror>/seeds``), every figure's quote is also looked
+    up in the line(s) it cites (count ``quotes_checked``).
+    """
     reference = load_reference(settings)
     frames, problems = {}, []
     for schema in CNR_DATASETS:
@@ -228,4 +250,9 @@ def validate(settings: Settings) -> tuple[list[Problem], dict[str, int]]:
         except DataError as exc:
             problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
     problems += validate_frames(frames, reference)
-    return problems, {name: len(frame) for name, frame in frames.items()}
+    counts = {name: len(frame) for name, frame in frames.items()}
+    seeds = figures.seeds_folder(settings.mirror)
+    if seeds is not None and "document_figures" in frames:
+        problems += figures.quote_problems(frames["document_figures"], seeds)
+        counts["quotes_checked"] = len(frames["document_figures"])
+    return problems, counts

@@ -187,5 +187,46 @@ DEPARTMENT_BOUNDS = DatasetSchema(
     id_column="code",
 )
 
-CNR_DATASETS: tuple[DatasetSchema, ...] = (PROJECTS, PROPOSALS, MEETINGS, CONTRIBUTIONS, STATUS_TOTALS)
-REFERENCE_DATASETS: tuple[DatasetSchema, ...] = (REGIONS, DEPARTMENTS, COMMUNES, DEPARTMENT_BOUNDS)
+ARRONDISSEMENTS = DatasetSchema(
+    name="arrondissements",
+    path="reference/arrondissements.csv",
+    columns=(
+        Column("code", required=True),
+        Column("department_code", required=True),
+        Column("communes", "int", required=True),
+        Column("source", required=True),
+    ),
+    id_column="code",
+)
+
+# Every territorial figure printed in the seed documents, one row per figure (data/README.md).
+DOCUMENT_FIGURES = DatasetSchema(
+    name="document_figures",
+    path="document_figures.csv",
+    columns=(
+        Column("id", required=True),
+        Column("territory", required=True),
+        Column("territory_level", required=True, vocabulary=_vocab(vocab.FIGURE_LEVELS)),
+        Column("territory_codes"),
+        Column("department_code"),
+        Column("region_code"),
+        Column("indicator", required=True, vocabulary=_vocab(vocab.FIGURE_INDICATORS)),
+        Column("indicator_label", required=True),
+        Column("value", "float", required=True),
+        Column("unit", required=True),
+        Column("year"),
+        Column("quote", required=True),
+        Column("source", required=True),
+        Column("remark"),
+    ),
+)
+
+CNR_DATASETS: tuple[DatasetSchema, ...] = (
+    PROJECTS,
+    PROPOSALS,
+    MEETINGS,
+    CONTRIBUTIONS,
+    STATUS_TOTALS,
+    DOCUMENT_FIGURES,
+)
+REFERENCE_DATASETS: tuple[DatasetSchema, ...] = (REGIONS, DEPARTMENTS, COMMUNES, DEPARTMENT_BOUNDS, ARRONDISSEMENTS)

@@ -15,8 +15,17 @@ from datetime import date
 
 import pandas as pd
 
+from cnrmap.curated import figures
 from cnrmap.curated.definitions import REMARK
-from cnrmap.curated.schema import CONTRIBUTIONS, MEETINGS, PROJECTS, PROPOSALS, STATUS_TOTALS, DatasetSchema
+from cnrmap.curated.schema import (
+    CONTRIBUTIONS,
+    DOCUMENT_FIGURES,
+    MEETINGS,
+    PROJECTS,
+    PROPOSALS,
+    STATUS_TOTALS,
+    DatasetSchema,
+)
 from cnrmap.errors import Problem
 
 SEED_REF = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt:\d+(-\d+)?$")
@@ -267,12 +276,21 @@ def _check_status_totals(frame: pd.DataFrame, reference, rules: Rules = CURATED)
     return c.problems
 
 
+def _check_figures(frame: pd.DataFrame, reference, rules: Rules = CURATED) -> list[Problem]:
+    c = _Checker(DOCUMENT_FIGURES, frame, rules)
+    c.required_and_vocabularies()
+    c.unique_ids()
+    figures.check_figures(frame, reference, c.add)
+    return c.problems
+
+
 CHECKS = {
     "status_totals": _check_status_totals,
     "projects": _check_projects,
     "proposals": _check_proposals,
     "meetings": _check_meetings,
     "contributions": _check_contributions,
+    "document_figures": _check_figures,
 }
 
 

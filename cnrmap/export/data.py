@@ -90,7 +90,10 @@ def territories_frame(view: Any) -> pd.DataFrame:
         ``code``, ``nom``, ``code_region``, ``valeur`` (float, NaN when missing), ``valeur_affichee``,
         ``numero_classe`` (1 = lowest class, empty when missing or categorical), ``classe`` (class label or
         category), ``rang`` (1 = highest value), ``projets`` (projects located there), ``retenu``
-        (``oui``/``non``: kept by the cross-reading filter), then ``indicateur``, ``unite``, ``millesime``.
+        (``oui``/``non``: kept by the cross-reading filter), then ``indicateur``, ``unite``, ``millesime``,
+        ``annee`` (the year shown, or the period of an evolution « 2015-2023 »; empty for a one-vintage indicator),
+        and for each kind of figure shown beside the values (``table_departementale``, ``document``) its value,
+        ``…_source`` and ``ecart_…`` (map value minus it).
     """
     table = view.table.copy()
     if view.indicator.kind == "numeric":
@@ -104,7 +107,21 @@ def territories_frame(view: Any) -> pd.DataFrame:
     out["indicateur"] = view.indicator.label
     out["unite"] = view.indicator.unit
     out["millesime"] = view.indicator.vintage
-    return out.reset_index(drop=True)
+    out["annee"] = view.indicator.year
+    return _with_alongside(out.reset_index(drop=True), view.indicator.alongside)
+
+
+def _with_alongside(out: pd.DataFrame, alongside: Mapping[str, Any]) -> pd.DataFrame:
+    """One group of columns per kind of figure shown beside the values (``table_departementale``, ``document``):
+    its value, what it is, and the difference (map value minus it)."""
+    keys = list(dict.fromkeys(side.key for sides in alongside.values() for side in sides))
+    for key in keys:
+        first = {code: next((s for s in sides if s.key == key), None) for code, sides in alongside.items()}
+        first = {code: side for code, side in first.items() if side is not None}
+        out[key] = out["code"].map({c: s.value for c, s in first.items()}).astype(float)
+        out[f"{key}_source"] = out["code"].map({c: s.label for c, s in first.items()}).fillna("")
+        out[f"ecart_{key}"] = out["code"].map({c: s.difference for c, s in first.items()}).astype(float)
+    return out
 
 
 def territories_csv(view: Any, variant: Variant = "utf8-bom") -> bytes:

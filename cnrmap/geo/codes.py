@@ -183,6 +183,8 @@ class Cog:
     former_all:
         Former commune code → every current commune listing it in ``anciensCodes`` (a few codes of
         communes split since belong to two).
+    arrondissement_of:
+        Current commune code → its (departmental) arrondissement code, e.g. ``24037`` → ``241``.
     """
 
     communes: Mapping[str, tuple[str, str, str, int | None]]
@@ -191,6 +193,7 @@ class Cog:
     arrondissements: Mapping[str, str]
     arrondissement_names: Mapping[str, str] = field(default_factory=dict)
     former_all: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    arrondissement_of: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, object]]) -> Cog:
@@ -206,6 +209,7 @@ class Cog:
         delegated: dict[str, str] = {}
         arrondissements: dict[str, str] = {}
         arrondissement_names: dict[str, str] = {}
+        arrondissement_of: dict[str, str] = {}
         for entry in records:
             code, kind = str(entry["code"]), entry.get("type") or "commune-actuelle"
             if kind == "commune-actuelle":
@@ -221,6 +225,8 @@ class Cog:
                     for old in ancient:
                         former[str(old)] = code
                         former_all.setdefault(str(old), set()).add(code)
+                if entry.get("arrondissement"):
+                    arrondissement_of[code] = str(entry["arrondissement"])
             elif kind in ("commune-deleguee", "commune-associee") and isinstance(entry.get("chefLieu"), str):
                 delegated[code] = str(entry["chefLieu"])
             elif kind == "arrondissement-municipal":
@@ -234,6 +240,7 @@ class Cog:
             arrondissements,
             arrondissement_names,
             {old: tuple(sorted(codes)) for old, codes in former_all.items()},
+            arrondissement_of,
         )
 
     @classmethod

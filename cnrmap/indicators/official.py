@@ -8,10 +8,6 @@ official region and France rows when the source has them (GP density, France APL
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-from pathlib import Path
-
 import pandas as pd
 
 from cnrmap.config import Settings
@@ -19,31 +15,12 @@ from cnrmap.errors import DataError
 from cnrmap.geo.boundaries import department_reference
 from cnrmap.geo.codes import normalize_department_code
 from cnrmap.geo.reconcile import compare_keys
+from cnrmap.indicators import apl
 from cnrmap.indicators.communes import commune_problems, commune_values
-from cnrmap.indicators.patients import PATIENTS_NOT_INSTALLED, patients_file, patients_problem, read_patients_file
+from cnrmap.indicators.patients import patients_file, patients_indicator, patients_problem, read_patients_file
 from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT, Indicator, IndicatorValues
-from cnrmap.sources.checked_csv import read_checked_csv
+from cnrmap.indicators.tables import indicator_table, table_hint, table_problem
 from cnrmap.vocab import ZONING
-
-
-@dataclass(frozen=True)
-class _TableSchema:
-    """What an indicator table of ``data/indicators/`` must hold."""
-
-    numeric: tuple[str, ...]
-    key: tuple[str, ...] = ("code",)
-    text: tuple[str, ...] = ("code",)
-
-
-_TABLES = {
-    "densite_mg_2024.csv": _TableSchema(("densite_pour_100000",), ("level", "code"), ("level", "code")),
-    "apl_mg_departements.csv": _TableSchema(
-        ("apl_mg_2024", "apl_mg_2023", "population_totale", "population_apl_inf_2_5", "part_population_apl_inf_2_5_pct")
-    ),
-    "zonage_mg_departements.csv": _TableSchema(("population", "population_ZIP", "part_ZIP_pct")),
-    "population_departements.csv": _TableSchema(("population_2023",), text=("code", "region_code")),
-}
-
 
 _INDICATOR_TABLES = {
     "densite_mg": "densite_mg_2024.csv",
@@ -53,37 +30,6 @@ _INDICATOR_TABLES = {
     "zonage_mg": "zonage_mg_departements.csv",
     "population": "population_departements.csv",
 }
-
-
-def _table_hint(name: str) -> str:
-    return (
-        "Régénérez la table : python -m tools.build_tables --from MIROIR (MIROIR : dossier organisé comme "
-        f"shared/), ou restaurez la version du dépôt : git checkout -- data/indicators/{name}"
-    )
-
-
-def _table(settings: Settings, name: str) -> pd.DataFrame:
-    path = settings.data_dir / "indicators" / name
-    return _read_table(path, path.stat().st_mtime if path.is_file() else 0.0)
-
-
-@functools.lru_cache(maxsize=16)
-def _read_table(path: Path, mtime: float) -> pd.DataFrame:
-    """One committed indicator table, checked (columns, numbers, unique codes); raises :class:`DataError`."""
-    hint = _table_hint(path.name)
-    if not path.is_file():
-        raise DataError(f"Table d'indicateurs absente : data/indicators/{path.name}.", hint=hint)
-    schema = _TABLES.get(path.name, _TableSchema(()))
-    return read_checked_csv(path, schema.text, schema.numeric, schema.key, hint=hint)
-
-
-def _table_problem(settings: Settings, name: str) -> str | None:
-    """French reason why the table ``name`` cannot be used, or ``None`` when it can."""
-    try:
-        _table(settings, name)
-    except DataError as exc:
-        return str(exc)
-    return None
 
 
 def _availability(department: str | None, commune: str | bool | None = True) -> dict[str, object]:
@@ -106,12 +52,13 @@ def list_indicators(settings: Settings) -> list[Indicator]:
     level) is listed as unavailable, with the French reason and what to do in ``install_hint``.
     """
     communes = commune_problems(settings)
-    tables = {name: _table_problem(settings, name) for name in dict.fromkeys(_INDICATOR_TABLES.values())}
+    tables = {name: table_problem(settings, name) for name in dict.fromkeys(_INDICATOR_TABLES.values())}
 
     def state(indicator_id: str) -> dict:
         return _availability(tables[_INDICATOR_TABLES[indicator_id]], communes.get(indicator_id, True))
 
     patients = patients_problem(settings)
+    apl_problem = apl.apl_problem(settings)
     apl_source = "Moyennes départementales de l'APL communale DREES (agrégation tierce, pas un chiffre officiel DREES)"
     return [
         Indicator(
@@ -120,12 +67,18 @@ def list_indicators(settings: Settings) -> list[Indicator]:
             kind="numeric", categories=None, higher_is_better=True, **state("densite_mg"),
         ),
         Indicator(
-            "apl_mg_2024", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
+            apl.APL_ID, apl.LABEL, apl.UNIT, "2015-2019, 2021-2023", apl.SOURCE,
+            levels=() if apl_problem else (DEPARTEMENT, COMMUNE), kind="numeric", categories=None,
+            higher_is_better=True, installed=apl_problem is None, install_hint=apl_problem or "",
+            all_levels=(DEPARTEMENT, COMMUNE), years=apl.YEARS,
+        ),
+        Indicator(
+            "apl_mg_2024", "Accessibilité potentielle localisée (APL) aux médecins généralistes (table départementale)",
             "consultations par habitant et par an", "2024", apl_source,
             kind="numeric", categories=None, higher_is_better=True, **state("apl_mg_2024"),
         ),
         Indicator(
-            "apl_mg_2023", "Accessibilité potentielle localisée (APL) aux médecins généralistes",
+            "apl_mg_2023", "Accessibilité potentielle localisée (APL) aux médecins généralistes (table départementale)",
             "consultations par habitant et par an", "2023", apl_source,
             kind="numeric", categories=None, higher_is_better=True, **state("apl_mg_2023"),
         ),
@@ -144,14 +97,7 @@ def list_indicators(settings: Settings) -> list[Indicator]:
             "INSEE, populations légales 2023",
             kind="numeric", categories=None, higher_is_better=None, **state("population"),
         ),
-        Indicator(
-            "patients_sans_mt", "Part des patients sans médecin traitant", "%", "selon le fichier CNAM",
-            "CNAM, observatoire de l'accès aux soins (data.ameli.fr)",
-            # Absent: listed at department level as « non installé » (how to get it); unreadable: no level.
-            levels=(DEPARTEMENT,) if patients in (None, PATIENTS_NOT_INSTALLED) else (),
-            kind="numeric", categories=None, higher_is_better=False,
-            installed=patients is None, install_hint=patients or "",
-        ),
+        patients_indicator(patients),
     ]  # fmt: skip
 
 
@@ -167,19 +113,19 @@ def get_indicator(indicator_id: str, settings: Settings) -> Indicator:
 
 def _department_frame(settings: Settings, indicator_id: str) -> pd.DataFrame:
     if indicator_id == "densite_mg":
-        table = _table(settings, "densite_mg_2024.csv")
+        table = indicator_table(settings, "densite_mg_2024.csv")
         table = table[table["level"] == "departement"]
         return pd.DataFrame({"code": table["code"], "value": table["densite_pour_100000"].astype(float)})
     if indicator_id in ("apl_mg_2024", "apl_mg_2023", "part_pop_apl_inf_2_5"):
-        table = _table(settings, "apl_mg_departements.csv")
+        table = indicator_table(settings, "apl_mg_departements.csv")
         table = table[table["code"] != "FR"]
         column = {"part_pop_apl_inf_2_5": "part_population_apl_inf_2_5_pct"}.get(indicator_id, indicator_id)
         return pd.DataFrame({"code": table["code"], "value": table[column].astype(float)})
     if indicator_id == "zonage_mg":
-        table = _table(settings, "zonage_mg_departements.csv")
+        table = indicator_table(settings, "zonage_mg_departements.csv")
         return pd.DataFrame({"code": table["code"], "value": table["part_ZIP_pct"].astype(float)})
     if indicator_id == "population":
-        table = _table(settings, "population_departements.csv")
+        table = indicator_table(settings, "population_departements.csv")
         return pd.DataFrame({"code": table["code"], "value": table["population_2023"].astype(float)})
     if indicator_id == "patients_sans_mt":
         return read_patients_file(patients_file(settings))
@@ -187,7 +133,12 @@ def _department_frame(settings: Settings, indicator_id: str) -> pd.DataFrame:
 
 
 def indicator_values(
-    indicator_id: str, level: str, settings: Settings, departments: list[str] | None = None
+    indicator_id: str,
+    level: str,
+    settings: Settings,
+    departments: list[str] | None = None,
+    year: str | None = None,
+    from_year: str | None = None,
 ) -> IndicatorValues:
     """Values of an indicator for every territory of a level.
 
@@ -201,6 +152,9 @@ def indicator_values(
         Data locations.
     departments:
         Restrict to these departments (``None``: all).
+    year, from_year:
+        For an indicator with years (APL by commune): the year shown (default: the latest), and the start year of
+        an evolution (the value is then the change between the two).
 
     Returns
     -------
@@ -217,12 +171,15 @@ def indicator_values(
     indicator = get_indicator(indicator_id, settings)
     if level not in indicator.levels:
         if level == DEPARTEMENT and indicator_id in _INDICATOR_TABLES:
-            _table(settings, _INDICATOR_TABLES[indicator_id])  # raises the reading problem, if any
+            indicator_table(settings, _INDICATOR_TABLES[indicator_id])  # raises the reading problem, if any
         if level == DEPARTEMENT and indicator_id == "patients_sans_mt":
             read_patients_file(patients_file(settings))
         hint = indicator.install_hint or f"Niveaux disponibles : {', '.join(indicator.levels)}."
         raise DataError(f"L'indicateur « {indicator.label} » n'est pas disponible au niveau {level!r}.", hint=hint)
     wanted = [normalize_department_code(d) for d in departments] if departments is not None else None
+    if indicator_id == apl.APL_ID:
+        data, report = apl.apl_data(indicator, level, settings, wanted, year, from_year, france=False)
+        return IndicatorValues(data.values, report)
     if level == COMMUNE:
         return commune_values(settings, indicator_id, wanted)
     frame = _department_frame(settings, indicator_id)
@@ -251,15 +208,15 @@ def reference_values(indicator_id: str, settings: Settings) -> dict[str, float]:
     """
     departments = department_reference(settings)[["code", "region_code"]]
     if indicator_id == "densite_mg":
-        table = _table(settings, "densite_mg_2024.csv")
+        table = indicator_table(settings, "densite_mg_2024.csv")
         table = table[table["level"].isin(["region", "france"])]
         return dict(zip(table["code"], table["densite_pour_100000"].astype(float), strict=True))
     if indicator_id in ("apl_mg_2024", "apl_mg_2023", "part_pop_apl_inf_2_5"):
-        table = _table(settings, "apl_mg_departements.csv")
+        table = indicator_table(settings, "apl_mg_departements.csv")
         if not (table["code"] == "FR").any():
             raise DataError(
                 "data/indicators/apl_mg_departements.csv : la ligne France (code « FR ») manque.",
-                hint=_table_hint("apl_mg_departements.csv"),
+                hint=table_hint("apl_mg_departements.csv"),
             )
         france = table[table["code"] == "FR"].iloc[0]
         table = table[table["code"] != "FR"].merge(departments, on="code")
@@ -269,11 +226,11 @@ def reference_values(indicator_id: str, settings: Settings) -> dict[str, float]:
             return {**result, "FR": float(france["part_population_apl_inf_2_5_pct"])}
         return {**_population_weighted(table, indicator_id, "population_totale"), "FR": float(france[indicator_id])}
     if indicator_id == "population":
-        table = _table(settings, "population_departements.csv")
+        table = indicator_table(settings, "population_departements.csv")
         sums = table.groupby("region_code")["population_2023"].sum().astype(float).to_dict()
         return {**sums, "FR": float(table["population_2023"].sum())}
     if indicator_id == "zonage_mg":
-        table = _table(settings, "zonage_mg_departements.csv").merge(departments, on="code")
+        table = indicator_table(settings, "zonage_mg_departements.csv").merge(departments, on="code")
         sums = table.groupby("region_code")[["population_ZIP", "population"]].sum()
         result = (100 * sums["population_ZIP"] / sums["population"]).round(2).to_dict()
         return {**result, "FR": round(float(100 * table["population_ZIP"].sum() / table["population"].sum()), 2)}

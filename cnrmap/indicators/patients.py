@@ -1,4 +1,10 @@
-"""Patients without a médecin traitant: the CNAM department table, when fetched (no offline source)."""
+"""Patients without a médecin traitant: the CNAM department table when fetched, else the documents' figures.
+
+The official department table (CNAM, data.ameli.fr) stays fetchable online as declared in the catalog. Without it,
+the indicator is drawn from the figures the CNR santé documents print (``data/document_figures.csv``), with a
+legend that says so: « chiffres cités par les synthèses régionales, années diverses ; pas de source nationale
+installée ». :func:`patients_indicator` says which source is in use.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import pandas as pd
 from cnrmap.config import Settings
 from cnrmap.errors import DataError, Problem
 from cnrmap.geo.codes import normalize_department_code
+from cnrmap.indicators.spec import DEPARTEMENT, Indicator
 from cnrmap.sources.catalog import local_file
 from cnrmap.sources.checked_csv import display_path, number_problems, read_csv_frame
 
@@ -26,6 +33,27 @@ PATIENTS_NOT_INSTALLED = (
     "opendata/patients_sans_medecin_traitant/patients_sans_mt_departements.csv puis cnrmap fetch "
     "--only patients_sans_mt --from MIROIR."
 )
+
+
+PATIENTS_ID = "patients_sans_mt"
+LABEL = "Part des patients sans médecin traitant"
+CNAM_SOURCE = "CNAM, observatoire de l'accès aux soins (data.ameli.fr)"
+DOCUMENTS_SOURCE = "Chiffres cités par les synthèses régionales du CNR santé (pas de source nationale installée)"
+DOCUMENTS_VINTAGE = "années diverses"
+
+
+def patients_indicator(problem: str | None) -> Indicator:
+    """The indicator, drawn from the CNAM file when it can be read (``problem`` is ``None``), else from the
+    documents' figures (``origin == "documents"``; ``install_hint`` says how to get the official file)."""
+    if problem is None:
+        return Indicator(
+            PATIENTS_ID, LABEL, "%", "selon le fichier CNAM", CNAM_SOURCE, (DEPARTEMENT,), "numeric", None, False,
+            True, "",
+        )  # fmt: skip
+    return Indicator(
+        PATIENTS_ID, LABEL, "%", DOCUMENTS_VINTAGE, DOCUMENTS_SOURCE, (DEPARTEMENT,), "numeric", None, False, True,
+        problem, origin="documents",
+    )  # fmt: skip
 
 
 def _patients_hint(path: Path) -> str:

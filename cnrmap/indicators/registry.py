@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cnrmap.config import Settings
 from cnrmap.curated.definitions import NO_FILTER, Filters
-from cnrmap.indicators import cnr, official
+from cnrmap.indicators import cnr, documents, official
 from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT, LEVEL_WORDS, Indicator, IndicatorData
 
 # The indicator shown when none is asked for, by level (the first installed one of the list).
@@ -24,14 +24,19 @@ RELATED: dict[str, tuple[str, ...]] = {
     "apl_mg_2023": ("apl_mg",),
     "part_pop_apl_inf_2_5": ("apl_mg",),
     "propositions": ("projets",),
+    "patients_sans_mt": ("documents",),
 }
+# ``apl_mg_2024`` / ``apl_mg_2023`` stay for existing links: the committed department table (a third party's
+# aggregation), whereas ``apl_mg`` is the DREES commune values by year and their population-weighted department
+# means — shown with the table's value beside them.
 
 
 def catalogue(
     settings: Settings, filters: Filters = NO_FILTER, extra: Mapping[str, IndicatorData] | None = None
 ) -> dict[str, Indicator]:
-    """Every indicator by id: official ones, CNR-derived ones (labelled with the filters), then ``extra``."""
-    listed = official.list_indicators(settings) + cnr.catalogue(filters)
+    """Every indicator by id: official ones, CNR-derived ones (labelled with the filters), the documents' figures,
+    then ``extra``."""
+    listed = official.list_indicators(settings) + cnr.catalogue(filters) + [documents.INDICATOR]
     listed += [data.as_indicator() for data in (extra or {}).values()]
     return {indicator.id: indicator for indicator in listed}
 
@@ -96,11 +101,49 @@ def unavailable(indicators: Mapping[str, Indicator], indicator_id: str, level: s
 
 
 def describe(indicators: Sequence[Indicator]) -> str:
-    """One line per indicator (id, label, levels, years, installed): the help of ``cnrmap render``."""
+    """One line per indicator (id, label, levels, years, unit, source, installed or where it comes from): the help
+    of ``cnrmap render`` and the list on the Carte."""
     lines = []
     for ind in indicators:
+        lines.append(f"  {ind.id} : {ind.label}")
         levels = ", ".join(ind.exists_at)
-        years = f" ; années {', '.join(ind.years)}" if ind.years else ""
-        state = "" if ind.installed else " — non installé"
-        lines.append(f"  {ind.id} : {ind.label} ({levels}{years}){state}")
+        years = f"années {', '.join(ind.years)}" if ind.years else f"millésime {ind.vintage}"
+        state = "installé" if ind.installed else "non installé"
+        if ind.origin == "documents":
+            state = "tiré des documents du CNR santé"
+        lines.append(f"      niveaux : {levels} ; {years} ; unité : {ind.unit} ; {state}")
+        lines.append(f"      source : {ind.source}")
     return "Indicateurs disponibles :\n" + "\n".join(lines)
+
+
+def rows(indicators: Sequence[Indicator]) -> list[dict[str, str]]:
+    """The registry as table rows in French (the Carte and the Sources page show them)."""
+    return [
+        {
+            "Identifiant": ind.id,
+            "Indicateur": ind.label,
+            "Niveaux": ", ".join(LEVEL_WORDS.get(x, x) for x in ind.exists_at),
+            "Années": ", ".join(ind.years) or ind.vintage,
+            "Unité": ind.unit,
+            "Source": ind.source,
+            "État": "installé"
+            if ind.installed and ind.origin != "documents"
+            else ("chiffres des documents" if ind.installed else "non installé"),
+            "Pour l'installer": "" if ind.installed and ind.origin != "documents" else ind.install_hint,
+        }
+        for ind in indicators
+    ]
+
+
+def markdown(indicators: Sequence[Indicator]) -> str:
+    """The registry as a short Markdown list (the Carte's « Indicateurs » box): label, id, levels, years, unit,
+    source, state."""
+    lines = []
+    for row in rows(indicators):
+        how = row["Pour l'installer"]
+        state = row["État"] + (f" — {how}" if how else "")
+        lines.append(
+            f"- **{row['Indicateur']}** (`{row['Identifiant']}`) : {row['Niveaux']} ; {row['Années']} ; "
+            f"{row['Unité']} ; source : {row['Source']} ; {state}"
+        )
+    return "\n".join(lines)

@@ -45,12 +45,34 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class SideValue:
+    """Another figure for the same territory, shown beside the map's value with the difference.
+
+    ``key`` names it in exports (``table_departementale``, ``document``); ``label`` says in French what it is
+    and where it comes from; ``difference`` is the map's value minus this one (``None`` when they cannot be
+    compared); ``caveat`` says why the comparison is loose (years or definitions differ).
+    """
+
+    key: str
+    label: str
+    value: float
+    display: str
+    difference: float | None = None
+    caveat: str = ""
+
+
+@dataclass(frozen=True)
 class IndicatorData:
     """One indicator's description and values, as the map needs them.
 
     ``values`` has ``code`` and ``value`` for the territories shown; ``france_values`` the same over all of
     France at that level (for fixed breaks); ``references`` reference values by region code and ``"FR"``;
-    ``missing_reasons``: code → why a territory has no value (its own class in the legend).
+    ``missing_reasons``: code → why a territory has no value (its own class in the legend); ``missing_default``:
+    the reason of a territory not listed there (« Non cité par les documents »), else « Donnée manquante ». ``year``: the year
+    shown (``"2023"``) or the period of an evolution (``"2015-2023"``); ``notes``: extra legend lines (sign
+    convention, how the values were made); ``diverging``: a change centred on zero (symmetric classes, diverging
+    palette); ``threshold``: the indicator's usual threshold (APL 2.5), the default of the cross-reading;
+    ``alongside``: code → other figures for that territory (:class:`SideValue`).
     """
 
     id: str
@@ -67,12 +89,18 @@ class IndicatorData:
     references: Mapping[str, float] = field(default_factory=dict)
     integer: bool = False
     missing_reasons: Mapping[str, str] = field(default_factory=dict)
+    missing_default: str = ""
+    year: str = ""
+    notes: tuple[str, ...] = ()
+    diverging: bool = False
+    threshold: float | None = None
+    alongside: Mapping[str, tuple[SideValue, ...]] = field(default_factory=dict)
 
     def description_key(self) -> tuple:
         """Everything but the values: part of the memo key of layers drawn from it."""
         return (
             self.id, self.kind, self.label, self.unit, self.vintage, self.source, tuple(self.categories.items()),
-            tuple(sorted(self.references.items())), self.integer,
+            tuple(sorted(self.references.items())), self.integer, self.year, self.notes, self.diverging,
         )  # fmt: skip
 
     def as_indicator(self) -> Indicator:

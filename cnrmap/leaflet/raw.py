@@ -69,3 +69,15 @@ def copy_sharing_data(m: folium.Map) -> folium.Map:
         if isinstance(data, dict | list):
             shared[id(data)] = data
     return copy.deepcopy(m, shared)
+
+
+def add_before_layer_control(m: folium.Map, element: MacroElement) -> None:
+    """Add ``element`` to an assembled map, before its layer control.
+
+    The layer control's script names every layer it lists: a layer whose script comes after it is still undefined
+    there and the map fails to draw. Children render in insertion order (branca keeps an ordered dict).
+    """
+    element.add_to(m)
+    for name, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            m._children.move_to_end(name)

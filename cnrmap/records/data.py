@@ -78,7 +78,9 @@ def load_data(settings: Settings) -> CnrData:
         document_entries(imported["projects"], origin=origins),
         recorded_entries(settings),
     )
-    return CnrData(projects, proposals, meetings, curated.contributions, curated.status_totals, history=history)
+    return CnrData(
+        projects, proposals, meetings, curated.contributions, curated.status_totals, curated.figures, history=history
+    )
 
 
 def export_files(settings: Settings) -> dict[str, bytes]:

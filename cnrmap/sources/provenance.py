@@ -101,3 +101,69 @@ def checks_table(checks: list[Check]) -> pd.DataFrame:
             "Commande": [c.fix if not c.ok else "" for c in checks],
         }
     )
+
+
+def indicator_sources(indicators) -> list[str]:
+    """French sentences on where the indicators that have a choice of source draw from now (Sources page)."""
+    lines = []
+    patients = indicators.get("patients_sans_mt")
+    if patients is not None:
+        if patients.origin == "documents":
+            lines.append(
+                "**Part des patients sans médecin traitant** : source en usage = chiffres cités par les synthèses "
+                "régionales du CNR santé (années diverses ; pas de source nationale installée). Table officielle de "
+                f"la CNAM : {patients.install_hint}"
+            )
+        else:
+            lines.append(f"**Part des patients sans médecin traitant** : source en usage = {patients.source}.")
+    apl = indicators.get("apl_mg")
+    if apl is not None:
+        state = "installée" if apl.installed else f"non installée ({apl.install_hint})"
+        lines.append(
+            f"**APL aux médecins généralistes par commune** ({', '.join(apl.years)}) : {state}. Les moyennes "
+            "départementales et régionales de la carte sont des moyennes des communes pondérées par la population "
+            "INSEE 2023, affichées à côté de la table départementale (agrégation tierce) avec l'écart."
+        )
+    return lines
+
+
+def apl_gaps_table() -> pd.DataFrame:
+    """The communes the APL copy has no value for, and why (legend and Sources page say the same)."""
+    from cnrmap.indicators import apl
+
+    return pd.DataFrame(
+        [
+            ("Corse (2A, 2B)", apl.CORSICA),
+            ("Paris (75056), Lyon (69123), Marseille (13055)", apl.PLM_REASON),
+            ("Mayotte (976)", apl.MAYOTTE),
+            ("Six communes de la Meuse détruites en 1916, sans habitant", apl.UNINHABITED),
+            ("Quelques communes certaines années (ex. 12218, 14581, 15031, 69114)", apl.year_missing("AAAA")),
+        ],
+        columns=["Communes sans valeur", "Raison (légende de la carte)"],
+    )
+
+
+FIGURE_COLUMNS: dict[str, str] = {
+    "id": "Identifiant",
+    "territory": "Territoire (tel qu'imprimé)",
+    "territory_level": "Niveau",
+    "territory_codes": "Codes INSEE",
+    "indicator_label": "Chiffre",
+    "value": "Valeur",
+    "unit": "Unité",
+    "year": "Année",
+    "quote": "Citation",
+    "source": "Source",
+    "remark": "Remarque",
+}
+
+
+def figures_table(figures: pd.DataFrame) -> pd.DataFrame:
+    """The documents' figures with French headings, the source in words (Sources page)."""
+    from cnrmap import vocab
+
+    table = figures[list(FIGURE_COLUMNS)].copy()
+    table["territory_level"] = table["territory_level"].map(vocab.FIGURE_LEVELS)
+    table["source"] = table["source"].map(cite)
+    table.insert(5, "Indicateur", figures["indicator"].map(vocab.FIGURE_INDICATORS))
+    return table.rename(columns=FIGURE_COLUMNS).reset_index(drop=True)
