@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cnrmap import vocab
 from cnrmap.carte import classify
+from cnrmap.carte.state import BASEMAPS
 from cnrmap.errors import DataError
 
 
@@ -59,9 +60,18 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
             basemap=args.basemap,
             need=args.need,
             threshold=args.threshold,
+            layers=_layers(args),
+            place=args.place,
         )
     except ValueError as exc:
         raise DataError(f"Option invalide : {exc}.", hint="Voir : cnrmap render --help") from exc
+
+
+def _layers(args: argparse.Namespace) -> tuple[str, ...]:
+    from cnrmap.carte.state import DEFAULT_LAYERS
+
+    layers = [layer for layer in DEFAULT_LAYERS if layer != "noms" or getattr(args, "names", True)]
+    return (*layers, "codes") if getattr(args, "codes", False) else tuple(layers)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -126,8 +136,18 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
         help="classes calculées sur le territoire affiché (par défaut : sur toute la France, cartes comparables)",
     )
     parser.add_argument(
-        "--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (entièrement hors ligne)"
+        "--basemap",
+        default="clair",
+        choices=list(BASEMAPS),
+        help="fond de carte : clair (Natural Earth, hors ligne, défaut), osm (OpenStreetMap, demande internet), "
+        "aucun (blanc)",
     )
+    parser.add_argument("--no-basemap", dest="basemap", action="store_const", const="aucun", help="= --basemap aucun")
+    parser.add_argument(
+        "--codes", action="store_true", help="écrire les codes des départements sur la carte (en plus des noms)"
+    )
+    parser.add_argument("--no-names", dest="names", action="store_false", help="sans noms de lieux sur la carte")
+    parser.add_argument("--place", default=None, metavar="CODE_INSEE", help="commune à entourer et nommer")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

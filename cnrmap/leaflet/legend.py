@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from jinja2 import Template
 
+from cnrmap.leaflet.points import donut_svg
 from cnrmap.leaflet.raw import RawMacro
 
 # Territories with no value: light grey with a dashed outline (the legend swatch and the map agree).
@@ -20,7 +21,8 @@ class LegendItem:
     """One legend row.
 
     ``kind`` is ``fill`` (filled square), ``missing`` (grey, dashed outline), ``outline`` (coloured outline),
-    ``point``, ``point_wide`` (hollow dashed circle) or ``point_small``.
+    ``point``, ``point_small``, ``group`` (count symbol of several projects at one place) or ``wide`` (count
+    symbol of a department's department-wide projects, dashed border).
     """
 
     label: str
@@ -78,16 +80,22 @@ _ROW = "display:flex;align-items:center;margin:2px 0"
 _SWATCH = "display:inline-block;width:16px;height:12px;margin-right:6px;flex:none;box-sizing:border-box;"
 
 
+# Sample status split of the count symbols in the legend (realised, in progress, not stated).
+_SAMPLE_PARTS = (("#009e73", 2), ("#cc79a7", 1), ("#ffffff", 1))
+
+
 def _swatch(item: LegendItem) -> str:
     c = html.escape(item.colour)
+    if item.kind in ("group", "wide"):
+        svg = donut_svg(_SAMPLE_PARTS, 20, dashed=item.kind == "wide")
+        return f'<span style="display:inline-block;width:20px;height:20px;margin-right:6px;flex:none">{svg}</span>'
+
     if item.kind == "missing":
         style = f"background:{c};border:1.5px dashed {MISSING_OUTLINE}"
     elif item.kind == "outline":
         style = f"background:#fff;border:2.5px solid {c}"
     elif item.kind == "point":
         style = f"background:{c};border:1.5px solid #222;border-radius:50%;width:12px"
-    elif item.kind == "point_wide":
-        style = f"background:transparent;border:2px dashed {c};border-radius:50%;width:16px;height:16px"
     elif item.kind == "point_small":
         style = f"background:{c};border:1px solid #fff;border-radius:50%;width:8px;height:8px;margin:0 10px 0 4px"
     else:
