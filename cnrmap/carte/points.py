@@ -188,7 +188,7 @@ def cnr_points(
         for status, label in vocab.STATUSES.items():
             if (projects["status"] == status).any():
                 items.append(LegendItem(f"Projet : {label.lower()}", classify.STATUS_COLOURS[status], "point"))
-        if (projects["location_precision"] != "departement").any():
+        if any(key.startswith("p") for key in layer.icons):
             items.append(LegendItem("Plusieurs projets au même lieu (nombre, par statut)", "#222222", "group"))
         if (projects["location_precision"] == "departement").any():
             items.append(LegendItem("Projets à l'échelle du département (nombre, par statut)", WIDE_COLOUR, "wide"))
