@@ -130,6 +130,8 @@ def view_labels(
         candidates += labels.code_labels(department_shapes)
     candidates += [labels.obstacle(lon, lat, size) for lon, lat, size in marks]
     if place is not None:
+        # The searched place is named once, in its own style.
+        candidates = [c for c in candidates if c.text != place.text or c.kind not in ("commune", "prefecture")]
         candidates.append(place)
     return [label for label in labels.place_labels(candidates) if label.kind != "obstacle"]
 

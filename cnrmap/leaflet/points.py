@@ -117,21 +117,41 @@ class PointSymbols(folium.map.Layer, RawMacro):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.data }}, {
-            pointToLayer: function (f, latlng) {
-                if (f.properties.icon) {
-                    var s = f.properties.size;
-                    return L.marker(latlng, {icon: L.divIcon({html: f.properties.icon, className: "cnrmap-symbol",
-                                                               iconSize: [s, s], iconAnchor: [s / 2, s / 2]}),
-                                             riseOnHover: true});
+        var {{ this.get_name() }} = (function () {
+            var map = {{ this._parent.get_name() }};
+            // Smaller symbols at national scale, so that neighbouring ones do not cover each other.
+            function factor() { return Math.max(0.55, Math.min(1, 0.55 + 0.15 * (map.getZoom() - 6))); }
+            var layer = L.geoJson({{ this.data }}, {
+                pointToLayer: function (f, latlng) {
+                    if (f.properties.icon) {
+                        var s = f.properties.size;
+                        return L.marker(latlng, {icon: L.divIcon({
+                            html: "<div class=\"cnrmap-symbol-inner\" style=\"width:" + s + "px;height:" + s
+                                + "px;transform-origin:50% 50%\">" + f.properties.icon + "</div>",
+                            className: "cnrmap-symbol", iconSize: [s, s], iconAnchor: [s / 2, s / 2]}),
+                            riseOnHover: true});
+                    }
+                    return L.circleMarker(latlng, f.properties.style);
+                },
+                onEachFeature: function (f, layer) {
+                    layer.bindPopup(f.properties.popup, {maxWidth: 340, maxHeight: 320});
+                    layer.bindTooltip(f.properties.tip);
                 }
-                return L.circleMarker(latlng, f.properties.style);
-            },
-            onEachFeature: function (f, layer) {
-                layer.bindPopup(f.properties.popup, {maxWidth: 340, maxHeight: 320});
-                layer.bindTooltip(f.properties.tip);
+            });
+            function resize() {
+                var k = factor();
+                layer.eachLayer(function (l) {
+                    if (l.setRadius) { l.setRadius(l.feature.properties.style.radius * k); }
+                    else if (l.getElement && l.getElement()) {
+                        var inner = l.getElement().firstChild;
+                        if (inner) { inner.style.transform = "scale(" + k + ")"; }
+                    }
+                });
             }
-        });
+            layer.on("add", resize);
+            map.on("zoomend", resize);
+            return layer;
+        })();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
