@@ -129,7 +129,6 @@ def _project_layer(
         if len(records) == 1:
             styles[key] = POINT_STYLE | {"fillColor": classify.STATUS_COLOURS.get(str(records[0]["status"]), "#ffffff")}
             rows.append(point_row(key, records[0], project_popup_html(records[0]), _esc(records[0].get("title"))))
-            marks.append((float(lon), float(lat), 16))
             continue
         icons[key] = (donut_svg(status_parts(group), GROUP_SIZE), GROUP_SIZE)
         place = records[0]["place"]
@@ -151,7 +150,6 @@ def _meeting_layer(meetings: pd.DataFrame) -> tuple[PointLayer, list[tuple[float
         popup = "<hr style='margin:5px 0'>".join(meeting_popup_html(r) for r in records)
         tip = _esc(records[0].get("place")) + (f" ({len(records)} réunions)" if len(records) > 1 else "")
         rows.append(point_row(key, records[0], popup, tip))
-        marks.append((float(lon), float(lat), 10))
     return PointLayer(MEETINGS_LAYER, rows, styles), marks
 
 
@@ -161,6 +159,8 @@ class CnrPoints:
 
     layers: tuple[PointLayer, ...]
     legend: LegendSpec | None
+    # Count symbols (drawn above the names) that names must avoid: ``(lon, lat, size in pixels)``. Single
+    # points are drawn below the names, which let clicks through.
     marks: tuple[tuple[float, float, int], ...] = ()
 
 

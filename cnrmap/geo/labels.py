@@ -29,6 +29,8 @@ CHAR_WIDTH = 0.64
 LINE_HEIGHT = 1.25
 MARGIN_PX = 3.0
 MAX_ZOOM = 19.0
+# Point symbols are drawn smaller at national scale: (zoom from which, size factor), shared with the browser.
+SYMBOL_SCALES: tuple[tuple[float, float], ...] = ((-math.inf, 0.7), (7.0, 0.85), (8.5, 1.0))
 # Distances (pixels) between a point and the near edge of its name when the name cannot sit on the point.
 OFFSET_GAPS = (4.0, 20.0)
 TILE = 256.0
@@ -114,6 +116,24 @@ def _offsets(box: tuple[float, float], kind: str) -> list[tuple[float, float]]:
     return out
 
 
+def _overlap_end(
+    dx: float, dy: float, shift: tuple[float, float], a: Label, b: Label, box_a: tuple, box_b: tuple
+) -> float | None:
+    """The zoom up to which two labels overlap (``None``: never), point symbols at their size of each zoom range."""
+    ranges = SYMBOL_SCALES if "obstacle" in (a.kind, b.kind) else ((-math.inf, 1.0),)
+    end = None
+    for k, (start, factor) in enumerate(ranges):
+        stop = ranges[k + 1][0] if k + 1 < len(ranges) else math.inf
+        fa = factor if a.kind == "obstacle" else 1.0
+        fb = factor if b.kind == "obstacle" else 1.0
+        reach = ((box_a[0] * fa + box_b[0] * fb) / 2 + MARGIN_PX, (box_a[1] * fa + box_b[1] * fb) / 2 + MARGIN_PX)
+        span = overlap_zooms(dx, dy, shift, reach)
+        if span is None or span[1] <= start or span[0] >= stop:
+            continue
+        end = min(span[1], stop)
+    return end
+
+
 def place_labels(labels: Iterable[Label], max_zoom: float = MAX_ZOOM) -> list[Label]:
     """Choose where each name goes around its point, and the zoom from which it shows, so that none overlap.
 
@@ -140,13 +160,12 @@ def place_labels(labels: Iterable[Label], max_zoom: float = MAX_ZOOM) -> list[La
         best: tuple[float, tuple[float, float]] = (math.inf, (0.0, 0.0))
         for offset in _offsets(boxes[j], label.kind):
             zoom = 0.0
-            for i, offset_i, zoom_i in placed:
-                wi, hi = boxes[i]
-                reach = ((wi + wj) / 2 + MARGIN_PX, (hi + hj) / 2 + MARGIN_PX)
+            # Symbols are always drawn: only names give way (to symbols and to each other).
+            for i, offset_i, zoom_i in placed if label.kind != "obstacle" else ():
                 shift = (offset[0] - offset_i[0], offset[1] - offset_i[1])
-                span = overlap_zooms(x[j] - x[i], y[j] - y[i], shift, reach)
-                if span is not None and span[1] > zoom_i:
-                    zoom = max(zoom, span[1])
+                end = _overlap_end(x[j] - x[i], y[j] - y[i], shift, ordered[i], ordered[j], boxes[i], boxes[j])
+                if end is not None and end > zoom_i:
+                    zoom = max(zoom, end)
                 if zoom >= best[0]:
                     break
             if zoom < best[0]:

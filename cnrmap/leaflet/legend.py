@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass
 
@@ -87,8 +88,10 @@ _SAMPLE_PARTS = (("#009e73", 2), ("#cc79a7", 1), ("#ffffff", 1))
 def _swatch(item: LegendItem) -> str:
     c = html.escape(item.colour)
     if item.kind in ("group", "wide"):
+        # An image, not inline SVG: pages that sanitise HTML (Streamlit's st.html) keep images, drop SVG.
         svg = donut_svg(_SAMPLE_PARTS, 20, dashed=item.kind == "wide")
-        return f'<span style="display:inline-block;width:20px;height:20px;margin-right:6px;flex:none">{svg}</span>'
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+        return f'<img src="{src}" alt="" width="20" height="20" style="margin-right:6px;flex:none">'
 
     if item.kind == "missing":
         style = f"background:{c};border:1.5px dashed {MISSING_OUTLINE}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import folium
 from jinja2 import Template
 
+from cnrmap.geo.labels import SYMBOL_SCALES
 from cnrmap.leaflet.raw import RawMacro
 
 
@@ -120,14 +121,19 @@ class PointSymbols(folium.map.Layer, RawMacro):
         var {{ this.get_name() }} = (function () {
             var map = {{ this._parent.get_name() }};
             // Smaller symbols at national scale, so that neighbouring ones do not cover each other.
-            function factor() { return Math.max(0.55, Math.min(1, 0.55 + 0.15 * (map.getZoom() - 6))); }
+            var scales = {{ this.scales|tojson }};
+            function factor() {
+                var z = map.getZoom(), k = scales[0][1];
+                for (var i = 0; i < scales.length; i++) { if (scales[i][0] === null || z >= scales[i][0]) { k = scales[i][1]; } }
+                return k;
+            }
             var layer = L.geoJson({{ this.data }}, {
                 pointToLayer: function (f, latlng) {
                     if (f.properties.icon) {
                         var s = f.properties.size;
                         return L.marker(latlng, {icon: L.divIcon({
-                            html: "<div class=\"cnrmap-symbol-inner\" style=\"width:" + s + "px;height:" + s
-                                + "px;transform-origin:50% 50%\">" + f.properties.icon + "</div>",
+                            html: '<div class="cnrmap-symbol-inner" style="width:' + s + 'px;height:' + s
+                                + 'px;transform-origin:50% 50%">' + f.properties.icon + '</div>',
                             className: "cnrmap-symbol", iconSize: [s, s], iconAnchor: [s / 2, s / 2]}),
                             riseOnHover: true});
                     }
@@ -161,6 +167,8 @@ class PointSymbols(folium.map.Layer, RawMacro):
         super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
         self._name = "PointSymbols"
         collection = {"type": "FeatureCollection", "features": _features(layer)}
+        # Same sizes as the names' collision rule assumes (``-inf`` as null).
+        self.scales = [[None if not math.isfinite(z) else z, k] for z, k in SYMBOL_SCALES]
         self.data = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
