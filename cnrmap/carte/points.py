@@ -143,7 +143,7 @@ def _meeting_layer(meetings: pd.DataFrame) -> tuple[PointLayer, list[tuple[float
              "fillOpacity": 1}  # fmt: skip
     rows, styles, marks = [], {}, []
     located = meetings.dropna(subset=["lat", "lon"])
-    for i, ((lat, lon), group) in enumerate(located.groupby(["lat", "lon"], sort=True)):
+    for i, (_, group) in enumerate(located.groupby(["lat", "lon"], sort=True)):
         records = group.to_dict("records")
         key = f"m{i}"
         styles[key] = style
