@@ -210,3 +210,26 @@ def test_searched_place_is_outlined_labelled_and_zoomed_to():
     assert "Lieu recherch" in html and '"weight": 3.0' in html
     fit = html.split(".fitBounds(")[1].split(")")[0]
     assert "[[42.25, 3.75], [44.25, 5.75]]" in fit  # the commune's box (4.5–5.0 × 43–43.5), padded
+
+
+def test_map_script_as_streamlit_folium_sends_it_is_valid_javascript(tmp_path):
+    """Template escapes that go wrong break the whole map: the script must parse (checked with Node)."""
+    import shutil
+    import subprocess
+
+    import streamlit_folium
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js absent : la syntaxe du script n'est pas vérifiée")
+    deps = _france()
+    indicator = _density(list(deps["code"]), [95.4, 80.1, 70.0, 88.0, 9.7, 60.0, 110.0])
+    view = _compose(MapState(layers=("projets", "reunions", "limites", "noms", "codes")), deps, indicator,
+                    prefectures=labels.load_prefectures(get_settings()), land=base_land(get_settings()))  # fmt: skip
+    m = view.fresh_map()
+    m.render()
+    script = tmp_path / "carte.js"
+    script.write_text(streamlit_folium.generate_leaflet_string(m), encoding="utf-8")
+    result = subprocess.run([node, "--check", str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[:500]
+    assert "cnrmap-symbol-inner" in script.read_text(encoding="utf-8")

@@ -152,18 +152,30 @@ def place_labels(labels: Iterable[Label], max_zoom: float = MAX_ZOOM) -> list[La
     if not ordered:
         return []
     x, y = _world(ordered)
-    boxes = [text_box(lb) for lb in ordered]
+    boxes = np.array([text_box(lb) for lb in ordered], dtype=float)
+    options = [_offsets(tuple(boxes[j]), lb.kind) for j, lb in enumerate(ordered)]
+    reach_off = np.array([[max(abs(o[0]) for o in opts), max(abs(o[1]) for o in opts)] for opts in options])
     placed: list[tuple[int, tuple[float, float], float]] = []
+    # Arrays of the placed labels, for a quick bound that skips pairs which cannot overlap while both shown.
+    px, py, pzoom, poff, pbox = [], [], [], [], []
     out = []
     for j, label in enumerate(ordered):
-        wj, hj = boxes[j]
         best: tuple[float, tuple[float, float]] = (math.inf, (0.0, 0.0))
-        for offset in _offsets(boxes[j], label.kind):
+        near: list[int] = []
+        if placed and label.kind != "obstacle":
+            dx, dy = np.abs(np.array(px) - x[j]), np.abs(np.array(py) - y[j])
+            bx = (np.array(pbox)[:, 0] + boxes[j][0]) / 2 + MARGIN_PX + np.abs(np.array(poff)[:, 0]) + reach_off[j][0]
+            by = (np.array(pbox)[:, 1] + boxes[j][1]) / 2 + MARGIN_PX + np.abs(np.array(poff)[:, 1]) + reach_off[j][1]
+            with np.errstate(divide="ignore"):
+                bound = np.minimum(np.log2(bx / dx), np.log2(by / dy))
+            near = np.flatnonzero(bound > np.array(pzoom)).tolist()
+        for offset in options[j]:
             zoom = 0.0
             # Symbols are always drawn: only names give way (to symbols and to each other).
-            for i, offset_i, zoom_i in placed if label.kind != "obstacle" else ():
+            for k in near:
+                i, offset_i, zoom_i = placed[k]
                 shift = (offset[0] - offset_i[0], offset[1] - offset_i[1])
-                end = _overlap_end(x[j] - x[i], y[j] - y[i], shift, ordered[i], ordered[j], boxes[i], boxes[j])
+                end = _overlap_end(x[j] - x[i], y[j] - y[i], shift, ordered[i], label, boxes[i], boxes[j])
                 if end is not None and end > zoom_i:
                     zoom = max(zoom, end)
                 if zoom >= best[0]:
@@ -174,6 +186,11 @@ def place_labels(labels: Iterable[Label], max_zoom: float = MAX_ZOOM) -> list[La
         if zoom > max_zoom:
             continue
         placed.append((j, offset, zoom))
+        px.append(x[j])
+        py.append(y[j])
+        pzoom.append(zoom)
+        poff.append(offset)
+        pbox.append(boxes[j])
         out.append(replace(label, min_zoom=round(zoom, 3), offset=offset))
     return out
 

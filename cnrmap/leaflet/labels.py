@@ -6,7 +6,6 @@ the point symbols; they do not catch the mouse, so a click on a name reaches the
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 
@@ -21,7 +20,7 @@ FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"
 _HALO = "0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 1px 1px 0 #fff, -1px -1px 0 #fff"
 _STYLES = {
     "inset": "font-weight:bold;color:#333333",
-    "place": "font-weight:bold;color:#000000;font-size:13px",
+    "place": "font-weight:bold;color:#000000",
     "code": "font-weight:bold;color:#1f2328",
     "prefecture": "font-weight:600;color:#2b2b2b",
     "commune": "font-weight:600;color:#2b2b2b",
@@ -29,19 +28,18 @@ _STYLES = {
 
 
 def label_rows(labels: Sequence[Label]) -> list[list]:
-    """``[lat, lon, min_zoom, html]`` per label (text escaped, style inline, centred on point + offset)."""
-    rows = []
-    for label in labels:
-        dx, dy = label.offset
-        style = (
-            f"font:{label.size}px/{LINE_HEIGHT} {FONT};{_STYLES.get(label.kind, '')};"
-            f"text-shadow:{_HALO};white-space:nowrap;position:absolute;left:0;top:0;"
-            f"transform:translate(calc(-50% + {dx:.1f}px),calc(-50% + {dy:.1f}px))"
-        )
-        text = html.escape(label.text)
-        span = f'<span class="cnrmap-label-text cnrmap-label-{label.kind}" style="{style}">{text}</span>'
-        rows.append([round(label.lat, 5), round(label.lon, 5), label.min_zoom, span])
-    return rows
+    """``[lat, lon, min_zoom, kind, size, dx, dy, text]`` per label (the text is escaped in the browser)."""
+    return [
+        [round(lb.lat, 5), round(lb.lon, 5), lb.min_zoom, lb.kind, lb.size, round(lb.offset[0], 1),
+         round(lb.offset[1], 1), lb.text]
+        for lb in labels
+    ]  # fmt: skip
+
+
+def label_styles() -> dict[str, str]:
+    """Inline style of each kind of label (streamlit-folium keeps the map's scripts, not its stylesheets)."""
+    base = f"font-family:{FONT};line-height:{LINE_HEIGHT};text-shadow:{_HALO};white-space:nowrap;"
+    return {kind: base + style for kind, style in _STYLES.items()}
 
 
 class PlaceLabels(RawMacro):
@@ -55,9 +53,14 @@ class PlaceLabels(RawMacro):
             var pane = map.createPane({{ this.pane|tojson }});
             pane.style.zIndex = 450;
             pane.style.pointerEvents = "none";
-            var rows = {{ this.rows }}, group = L.layerGroup(), markers = [];
+            var rows = {{ this.rows }}, styles = {{ this.styles }}, group = L.layerGroup(), markers = [];
             for (var i = 0; i < rows.length; i++) {
-                var icon = L.divIcon({className: "cnrmap-label", html: rows[i][3], iconSize: null});
+                var r = rows[i], span = document.createElement("span");
+                span.className = "cnrmap-label-text cnrmap-label-" + r[3];
+                span.style.cssText = (styles[r[3]] || "") + "font-size:" + r[4] + "px;position:absolute;left:0;top:0;"
+                    + "transform:translate(calc(-50% + " + r[5] + "px),calc(-50% + " + r[6] + "px))";
+                span.textContent = r[7];
+                var icon = L.divIcon({className: "cnrmap-label", html: span, iconSize: null});
                 markers.push(L.marker([rows[i][0], rows[i][1]], {icon: icon, pane: {{ this.pane|tojson }},
                                                                 interactive: false, keyboard: false}));
             }
@@ -82,3 +85,4 @@ class PlaceLabels(RawMacro):
         self._name = "PlaceLabels"
         self.pane = LABEL_PANE
         self.rows = json.dumps(label_rows(labels), ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+        self.styles = json.dumps(label_styles(), separators=(",", ":"))
