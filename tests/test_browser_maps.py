@@ -81,6 +81,9 @@ def test_default_france_map_needs_no_network_and_shows_insets_and_names(browser,
     for inset in ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte", "Paris et petite couronne"):
         assert inset in names
     assert {"Lyon", "Toulouse", "Bordeaux", "Cayenne", "Saint-Denis"} <= set(names)
+    # Names are drawn at the size the collision rule assumed.
+    sizes = frame.locator(".cnrmap-label-prefecture").evaluate_all("els => els.map(e => getComputedStyle(e).fontSize)")
+    assert set(sizes) == {"11px"}
     # Offline base drawn (land pane), inset frames drawn, layer control collapsed, metric scale only.
     assert frame.locator(".leaflet-cnrmapBase-pane path").count() > 10
     assert frame.locator(".leaflet-cnrmapFrames-pane path").count() == 6

@@ -57,7 +57,7 @@ class PlaceLabels(RawMacro):
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i], span = document.createElement("span");
                 span.className = "cnrmap-label-text cnrmap-label-" + r[3];
-                span.style.cssText = (styles[r[3]] || "") + "font-size:" + r[4] + "px;position:absolute;left:0;top:0;"
+                span.style.cssText = (styles[r[3]] || "") + ";font-size:" + r[4] + "px;position:absolute;left:0;top:0;"
                     + "transform:translate(calc(-50% + " + r[5] + "px),calc(-50% + " + r[6] + "px))";
                 span.textContent = r[7];
                 var icon = L.divIcon({className: "cnrmap-label", html: span, iconSize: null});
