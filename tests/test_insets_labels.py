@@ -220,8 +220,6 @@ def test_map_script_as_streamlit_folium_sends_it_is_valid_javascript(tmp_path):
     import streamlit_folium
 
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js absent : la syntaxe du script n'est pas vérifiée")
     deps = _france()
     indicator = _density(list(deps["code"]), [95.4, 80.1, 70.0, 88.0, 9.7, 60.0, 110.0])
     view = _compose(MapState(layers=("projets", "reunions", "limites", "noms", "codes")), deps, indicator,
@@ -230,6 +228,10 @@ def test_map_script_as_streamlit_folium_sends_it_is_valid_javascript(tmp_path):
     m.render()
     script = tmp_path / "carte.js"
     script.write_text(streamlit_folium.generate_leaflet_string(m), encoding="utf-8")
+    text = script.read_text(encoding="utf-8")
+    assert "cnrmap-symbol-inner" in text
+    if node is None:  # without Node.js: the failure seen once (a quote of HTML closing a JS string), and balance
+        assert '"<div class="' not in text and text.count("{") == text.count("}")
+        return
     result = subprocess.run([node, "--check", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[:500]
-    assert "cnrmap-symbol-inner" in script.read_text(encoding="utf-8")
