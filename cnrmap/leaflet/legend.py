@@ -1,4 +1,4 @@
-"""Legends: their content (:class:`LegendSpec`) and their HTML, drawn with inline styles only."""
+"""Legends: their content (:class:`LegendSpec`) and their HTML (inline styles only), shown beside the map."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import base64
 import html
 from dataclasses import dataclass
 
-from jinja2 import Template
-
 from cnrmap.leaflet.points import donut_svg
-from cnrmap.leaflet.raw import RawMacro
 
 # Territories with no value: light grey with a dashed outline (the legend swatch and the map agree).
 MISSING_COLOUR = "#d9d9d9"
@@ -38,41 +35,6 @@ class LegendSpec:
     title: str
     items: tuple[LegendItem, ...]
     notes: tuple[str, ...] = ()
-
-
-class Legend(RawMacro):
-    """A plain HTML legend drawn as a Leaflet control (no external CSS or JS)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function (map) {
-            var div = L.DomUtil.create("div", "cnrmap-legend");
-            div.style.cssText = {{ this.box_style|tojson }};
-            div.innerHTML = {{ this.html|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, spec: LegendSpec, position: str = "bottomright"):
-        super().__init__()
-        self._name = "Legend"
-        self.spec = spec
-        self.position = position
-        self.html = legend_html(spec)
-        self.box_style = _BOX_STYLE
-
-
-# Inline styles only: streamlit-folium keeps the map's scripts but not the page header.
-_BOX_STYLE = (
-    "background:rgba(255,255,255,0.93);padding:6px 9px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);"
-    "font:12px/1.35 Arial,Helvetica,sans-serif;color:#222;max-width:260px"
-)
 
 
 _ROW = "display:flex;align-items:center;margin:2px 0"
