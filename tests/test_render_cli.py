@@ -48,6 +48,8 @@ def test_render_region_with_options(tmp_path):
     assert "Classes : Seuils naturels (Jenks)" in html and 'id="cnr-legends"' in html
     assert "Accessibilité potentielle localisée" in html and "Thème : Accès au médecin traitant" in html
     assert "Natural Earth" in html and "cartocdn" not in html
+    # Popups name the projects' communes (from the reference table when no commune shape is loaded).
+    assert not re.search(r"Lieu : \d[0-9AB]\d{3}", html)
 
 
 def test_render_with_online_tiles_credits_them(tmp_path):

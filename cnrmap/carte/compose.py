@@ -24,7 +24,8 @@ from cnrmap.carte.state import HEAVY_FEATURES, MapState
 from cnrmap.carte.values import ViewValues, load_values
 from cnrmap.config import Settings
 from cnrmap.curated.definitions import project_counts
-from cnrmap.curated.load import CnrData
+from cnrmap.curated.load import CnrData, load
+from cnrmap.curated.schema import COMMUNES
 from cnrmap.errors import DataError
 from cnrmap.geo import basemap, boundaries, insets, shapes
 from cnrmap.geo.basemap import BaseLand
@@ -48,7 +49,8 @@ class ViewInputs:
     when the level or the overlay needs them; ``communes_scale`` names the scale they are already simplified
     for, if any; ``department_scales`` holds department geometries already simplified for some scales;
     ``prefectures`` (:func:`cnrmap.geo.labels.load_prefectures`) and ``populations`` (commune code →
-    population) choose the names written; ``land`` is the offline base (:func:`cnrmap.geo.basemap.base_land`).
+    population) choose the names written; ``land`` is the offline base (:func:`cnrmap.geo.basemap.base_land`);
+    ``commune_names`` names the communes of the CNR rows when commune shapes are not loaded (popups).
     """
 
     departments: gpd.GeoDataFrame
@@ -62,6 +64,7 @@ class ViewInputs:
     prefectures: pd.DataFrame | None = None
     populations: Mapping[str, int] = field(default_factory=dict)
     land: BaseLand | None = None
+    commune_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -242,7 +245,7 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
     points = cnr_points(
         decor.drawn_points(selection.projects, shown) if "projets" in state.layers else None,
         decor.drawn_points(selection.meetings, shown) if "reunions" in state.layers else None,
-        shapes.commune_names(inputs.communes),
+        {**inputs.commune_names, **shapes.commune_names(inputs.communes)},
         dep_names,
         department_points=decor.department_points(dep_shapes),
         notes=(f"Filtres : {' ; '.join(filters)}",) if filters else (),
@@ -295,6 +298,15 @@ def _prefectures(settings: Settings) -> pd.DataFrame | None:
         return load_prefectures(settings)
     except DataError:
         return None
+
+
+def _reference_communes(settings: Settings) -> dict[str, str]:
+    """Names of the communes the curated datasets name (``data/reference/communes.csv``), empty if unreadable."""
+    try:
+        table = load(COMMUNES, settings)
+    except DataError:
+        return {}
+    return dict(zip(table["code"], table["name"], strict=True))
 
 
 def _populations(settings: Settings) -> Mapping[str, int]:
@@ -373,6 +385,7 @@ def build_view(
         wanted = [*wanted, outline_scale(state)]
     shown = decor.shown_insets(state, selection.departments)
     inputs = ViewInputs(
+        commune_names=_reference_communes(settings),
         prefectures=_prefectures(settings),
         populations=_populations(settings) if state.level == COMMUNE else {},
         land=basemap.base_land(settings, shown) if state.basemap == "clair" else None,
