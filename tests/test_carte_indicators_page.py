@@ -42,6 +42,11 @@ def map_script(at: AppTest) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
 
 
+def legends(at: AppTest) -> str:
+    """The legends the page shows beside the map (``st.html`` elements)."""
+    return " ".join(element.proto.body for element in at.get("html"))
+
+
 def panel(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("### "))
 
@@ -50,10 +55,10 @@ def test_patients_layer_offline_says_where_its_figures_come_from(tmp_path, monke
     monkeypatch.setenv("CNRMAP_CACHE_DIR", str(tmp_path))  # nothing fetched: no CNAM file
     at = page(indicator="patients_sans_mt", territory="region:75")
     assert at.title[0].value == (
-        "Part des patients sans médecin traitant (chiffres cités par les documents) — Région — Nouvelle-Aquitaine"
+        "Part des patients sans médecin traitant (chiffres cités par les documents) (années non précisées) — "
+        "Nouvelle-Aquitaine, par département"
     )
-    script = map_script(at)
-    assert "pas de source nationale installée" in script and "Non cité par les documents" in script
+    assert "pas de source nationale installée" in legends(at) and "Non cité par les documents" in legends(at)
     assert any("non cité par les documents" in w.value for w in at.warning)
 
 
@@ -61,13 +66,12 @@ def test_documents_layer_shows_one_figure_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setenv("CNRMAP_CACHE_DIR", str(tmp_path))
     at = page(indicator="documents", territory="region:75")
     assert at.selectbox(key="figure").value == "patients_sans_mt_part"
-    assert "Part des patients sans médecin traitant — chiffres cités par les documents" in map_script(at)
+    assert "Part des patients sans médecin traitant — chiffres cités par les documents" in legends(at)
     at.selectbox(key="figure").select("densite_medecins_generalistes").run()
     assert not at.exception
     assert at.query_params["figure"] == "densite_medecins_generalistes"
     assert at.title[0].value.startswith("Densité de médecins généralistes — chiffres cités par les documents")
-    script = map_script(at)
-    assert "pour 100 000 habitants" in script and "multiplié(s) par 10" in script
+    assert "pour 100 000 habitants" in legends(at) and "multiplié(s) par 10" in legends(at)
     assert "Communautés professionnelles" in str(at.selectbox(key="figure").options)
 
 
@@ -127,11 +131,11 @@ def test_apl_by_commune_year_and_evolution(dordogne_cache, monkeypatch):
     at.select_slider(key="year").set_value("2019").run()
     assert not at.exception
     assert at.query_params["year"] == "2019" and ", 2019 —" in at.title[0].value
-    assert "Seuil usuel de sous-densité : APL &lt; 2,5" in map_script(at)
+    assert "Seuil usuel de sous-densité : APL &lt; 2,5" in legends(at)
     at.toggle(key="evolution").set_value(True).run()
     assert at.query_params["from_year"] == "2015"
     assert at.title[0].value.startswith("Évolution de l'APL aux médecins généralistes, 2015 → 2019")
-    assert "hausse = meilleur accès (bleu)" in map_script(at)
+    assert "hausse = meilleur accès (bleu)" in legends(at)
     at.selectbox(key="need").select("sous_seuil").run()  # on a change, the threshold is 0: the declines
     captions = " ".join(c.value for c in at.caption)
     assert "Seuil usuel de l'indicateur : 0 consultations" in captions and "Besoin = valeur sous 0" in captions

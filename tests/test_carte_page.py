@@ -33,13 +33,21 @@ def map_script(at: AppTest) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
 
 
+def legends(at: AppTest) -> str:
+    """The legends the page shows beside the map (``st.html`` elements)."""
+    return " ".join(element.proto.body for element in at.get("html"))
+
+
 def test_default_view_is_gp_density_of_france():
     at = carte()
-    assert at.title[0].value == "Densité de médecins généralistes libéraux — France entière"
+    assert at.title[0].value == "Densité de médecins généralistes libéraux (2024) — France, par département"
     script = map_script(at)
     assert "Densité de médecins généralistes libéraux" in script
-    assert "donnée manquante" in script or "Quantiles" in script
     assert "Arles : renforcer la permanence des soins ambulatoires" in script
+    # The legends are beside the map, not in its script; the map is offline by default, with insets and names.
+    assert "Quantiles" in legends(at) and "Quantiles" not in script
+    assert "Natural Earth" in script and "cartocdn" not in script
+    assert "Guadeloupe" in script and "Paris et petite couronne" in script and "Marseille" in script
 
 
 def test_changing_the_indicator_changes_the_map():
@@ -54,7 +62,7 @@ def test_changing_the_indicator_changes_the_map():
 def test_changing_the_territory_fits_it_and_updates_the_url():
     at = carte()
     at.selectbox(key="territory").select("departement:83").run()
-    assert at.title[0].value.endswith("Var (83)")
+    assert at.title[0].value.endswith("Var (83), par département")
     assert at.query_params["territory"] == "departement:83"
     assert not at.dataframe  # the table is sent only on request
     at.toggle(key="show_table").set_value(True).run()
@@ -68,7 +76,7 @@ def test_place_search_sends_only_the_matches_and_opens_the_place():
     assert at.selectbox(key="search").options == ["Bouches-du-Rhône (13)"]
     at.selectbox(key="search").select("Bouches-du-Rhône (13)").run()
     assert at.query_params["territory"] == "departement:13"
-    assert at.title[0].value.endswith("Bouches-du-Rhône (13)")
+    assert at.title[0].value.endswith("Bouches-du-Rhône (13), par département")
     at.text_input(key="search_text").input("xyzzy introuvable").run()
     assert any("Aucun lieu ne correspond" in c.value for c in at.caption)
 
@@ -92,10 +100,12 @@ def test_theme_filter_changes_the_proposals_count_layer():
 
 def test_url_reopens_the_same_view():
     at = carte(territory="region:75", indicator="propositions", method="jenks", classes="4", basemap="0")
-    assert at.title[0].value == "Nombre de propositions du CNR santé — Région — Nouvelle-Aquitaine"
+    assert at.title[0].value.startswith("Nombre de propositions du CNR santé")
+    assert at.title[0].value.endswith("— Nouvelle-Aquitaine, par département")
     assert at.selectbox(key="method").value == "jenks"
     assert at.slider(key="classes").value == 4
-    assert "Seuils naturels (Jenks)" in map_script(at)
+    assert "Seuils naturels (Jenks)" in legends(at)
+    assert at.selectbox(key="basemap").value == "aucun"  # an old link's basemap=0
 
 
 def test_bad_url_values_fall_back_with_a_french_warning():
@@ -113,7 +123,7 @@ def test_commune_level_without_boundaries_says_how_to_fetch(tmp_path, monkeypatc
 
 def test_detail_panel_invites_a_click():
     at = carte()
-    assert any("Cliquez sur un territoire" in m.value for m in at.markdown)
+    assert any("Cliquez sur un territoire" in c.value for c in at.caption)
 
 
 def test_export_panel_offers_image_and_data_downloads():
@@ -143,7 +153,7 @@ def test_imported_indicator_becomes_a_layer(monkeypatch, mirror_dir):
     assert not at.exception
     report = " ".join(t.value for t in at.text)
     assert "Lignes lues : 4" in report and "'999'" in report
-    assert at.title[0].value == "Taux local — France entière"
+    assert at.title[0].value.startswith("Taux local") and "France, par département" in at.title[0].value
     assert "Taux local" in map_script(at)
 
 

@@ -61,7 +61,7 @@ def test_full_state_round_trip():
     state = MapState(
         territory="departement:2A", level="commune", indicator="zonage_mg", method="jenks", classes=7,
         palette="cividis", overlay="zonage_mg", theme="prevention", statuses=("realise",), layers=(),
-        fixed_breaks=False, basemap=False, need="seuil_sans_projet", threshold=62.5,
+        fixed_breaks=False, basemap="aucun", need="seuil_sans_projet", threshold=62.5,
     )  # fmt: skip
     params = state.to_query_params()
     assert all(isinstance(v, str) for v in params.values())

@@ -140,7 +140,7 @@ def test_marks_are_drawn_as_labelled_outlines_with_their_legend(figures):
     assert list(drawn["label"]) == ["Arrondissement de Bergerac : 7,49 %", "Arrondissement de Nontron : 6,3 % / 7,5 %"]
     assert drawn.geometry.iloc[0].area == pytest.approx(2.0)  # the union of its communes
     assert missing == ["Arrondissement de Sarlat : 7,49 %"]
-    from cnrmap.leaflet.labels import labelled_outlines
+    from cnrmap.leaflet.outlines import labelled_outlines
 
     group = labelled_outlines(drawn, carte_documents.MARKS_LAYER)
     import folium

@@ -61,9 +61,9 @@ def test_bad_size_is_a_french_error_quoting_it(text):
 
 
 def test_default_title_and_texts():
-    result = compose(MapState(territory="departement:13", level="commune", theme="prevention", basemap=True))
+    result = compose(MapState(territory="departement:13", level="commune", theme="prevention", basemap="osm"))
     assert export_png.default_title(result, "Bouches-du-Rhône") == (
-        "Densité de médecins généralistes — Bouches-du-Rhône, par commune"
+        "Densité de médecins généralistes (2024) — Bouches-du-Rhône, par commune"
     )
     # The projects' date comes first (today when the state has none), then the filters.
     assert export_png.filters_line(result) == f"{as_of_phrase(dt.date.today())} · Thème : Prévention"
@@ -76,7 +76,7 @@ def test_default_title_and_texts():
 
 
 def test_layout_html_escapes_and_hides_controls():
-    result = compose(MapState(territory="region:93", basemap=False))
+    result = compose(MapState(territory="region:93", basemap="aucun"))
     page = export_png.view_layout_html(result, "Titre <b>& co</b>", DATE)
     assert '<h1 id="cnr-title">Titre &lt;b&gt;&amp; co&lt;/b&gt;</h1>' in page
     assert ".leaflet-control-zoom, .leaflet-control-layers" in page
@@ -127,7 +127,7 @@ def _variance(img) -> float:
 @pytest.mark.browser
 @needs_pillow
 def test_png_has_the_size_a_title_legends_and_a_map(chromium):
-    result = compose(MapState(territory="region:93", basemap=False))
+    result = compose(MapState(territory="region:93", basemap="aucun"))
     png = export_png.render_png(result, size="16:9", title="Ma carte pour le COPIL", date=DATE, browser=chromium)
     assert (png.width, png.height) == (1920, 1080)
     img = _image(png.data)
@@ -147,7 +147,7 @@ def test_png_has_the_size_a_title_legends_and_a_map(chromium):
 @pytest.mark.browser
 @needs_pillow
 def test_title_is_checked_in_the_page_and_requests_are_blocked(chromium):
-    result = compose(MapState(territory="region:93", basemap=False))
+    result = compose(MapState(territory="region:93", basemap="aucun"))
     page = export_png.view_layout_html(result, "Titre A", DATE)
     size = export_png.parse_size("1280x720")
     with pytest.raises(DataError, match="Titre B"):
@@ -161,7 +161,7 @@ def test_title_is_checked_in_the_page_and_requests_are_blocked(chromium):
 @pytest.mark.browser
 @needs_pillow
 def test_basemap_without_network_warns_and_goes_on(chromium):
-    result = compose(MapState(territory="region:93", basemap=True))
+    result = compose(MapState(territory="region:93", basemap="osm"))
     png = export_png.render_png(result, size="16:9", browser=chromium)
     assert (png.width, png.height) == (1920, 1080)
     assert any("Fond de carte incomplet" in w for w in png.warnings)

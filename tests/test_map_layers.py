@@ -21,8 +21,8 @@ from cnrmap.leaflet.assets import DEFAULT_BASE_URL
 from cnrmap.leaflet.build import build_map
 from cnrmap.leaflet.choropleth import ChoroplethLayer, OutlineLayer
 from cnrmap.leaflet.compact import CompactChoropleth
-from cnrmap.leaflet.legend import MISSING_COLOUR, MISSING_DASH
-from cnrmap.leaflet.points import spread_duplicates
+from cnrmap.leaflet.legend import MISSING_COLOUR, MISSING_DASH, legend_html
+from cnrmap.leaflet.points import donut_svg
 
 ZONING = {"ZIP": "Zone d'intervention prioritaire (ZIP)", "ZAC": "ZAC", "ZAR": "ZAR", "HZ": "Hors zonage"}
 
@@ -52,7 +52,7 @@ def _numeric(values=(50.0, np.nan, 90.0, 120.0), label="Densité de médecins", 
 
 def points(project_rows=None, meeting_rows=None):
     result = cnr_points(project_rows, meeting_rows, {}, {"13": "Bouches-du-Rhône", "83": "Var"})
-    return {"points": result.layers, "points_legend": result.legend}
+    return {"points": result.layers}
 
 
 def decoded(html: str) -> str:
@@ -66,7 +66,7 @@ def rendered() -> str:
         _numeric(),
         outlines=[OutlineLayer("Limites des régions", departments())],
         **points(projects(), meetings()),
-        basemap=False,
+        basemap="aucun",
     )
     return decoded(m.get_root().render())
 
@@ -89,9 +89,13 @@ def test_missing_value_is_grey_dashed_and_named(rendered):
 
 
 def test_legend_says_unit_vintage_source_method(rendered):
-    assert "Unité : pour 100 000 habitants" in rendered
-    assert "Source : CNAM (2024)" in rendered
-    assert "Classes : Quantiles" in rendered
+    legend = legend_html(_numeric().legend)
+    assert "Densité de médecins (2024)" in legend
+    assert "Unité : pour 100 000 habitants" in legend
+    assert "Source : CNAM (2024)" in legend
+    assert "Classes : Quantiles" in legend
+    # The legend is drawn beside the map (page, exports), never over it.
+    assert "Classes : Quantiles" not in rendered
 
 
 def test_tooltip_rank_and_references():
@@ -125,16 +129,16 @@ def test_names_in_tooltips_are_escaped():
     gdf["value"] = [1.0, 2.0, 3.0, 4.0]
     gdf.loc[0, "name"] = XSS
     layer = numeric_layer(gdf, indicator("<script>x</script>"), breaks=[1, 2, 4], palette="PuBu")
-    html = decoded(build_map(layer, basemap=False).get_root().render())
+    html = decoded(build_map(layer, basemap="aucun").get_root().render())
     assert XSS not in html and "<script>x</script>" not in html
 
 
 def test_project_statuses_and_department_wide_projects(rendered):
     assert classify.STATUS_COLOURS["realise"] in rendered
     assert classify.STATUS_COLOURS["en_cours"] in rendered
-    assert '"dashArray": "5 4"' in rendered  # department-wide project: hollow dashed circle
-    assert '"radius": 13' in rendered and '"radius": 4' in rendered
-    assert "Projet à l&#x27;échelle du département" in rendered
+    assert 'stroke-dasharray=\\"3 2\\"' in rendered  # department-wide projects: one count symbol, dashed
+    assert '"radius":7' in rendered and '"radius":4' in rendered
+    assert "Projets à l&#x27;échelle du département — Bouches-du-Rhône (13)" in rendered
     assert "Réalisé (juin 2023)" in rendered
     assert "Accès au médecin traitant" in rendered
 
@@ -147,10 +151,14 @@ def test_categorical_zoning_layer_and_outline_overlay():
     assert [i.label for i in main.legend.items] == [cats["ZIP"], "ZAC", "Hors zonage", "Donnée manquante"]
     overlay = categorical_layer(gdf, zoning_indicator(), outline_only=True, name="Zonage (contours)")
     dens = _numeric(values=(50.0, 60.0, 70.0, 80.0))
-    html = decoded(build_map(dens, overlay=overlay, basemap=True).get_root().render())
+    html = decoded(build_map(dens, overlay=overlay, basemap="osm").get_root().render())
     assert "Zonage (contours)" in html
     assert classify.ZONING_COLOURS["ZIP"] in html and '"fillOpacity": 0' in html
-    assert "basemaps.cartocdn.com" in html
+    assert "basemaps.cartocdn.com" in html and "OpenStreetMap" in html
+    # Offline (the default) or white: no tile, no credit to a basemap that is not there.
+    for basemap in ("clair", "aucun"):
+        html = decoded(build_map(dens, overlay=overlay, basemap=basemap).get_root().render())
+        assert "cartocdn" not in html and "OpenStreetMap" not in html
 
 
 def test_no_cdn_scripts_or_styles(rendered):
@@ -176,12 +184,42 @@ def test_ordinal_and_format():
     assert format_value(12.5, "%", 1) == "12,5 %"
 
 
-def test_points_sharing_a_position_are_spread_on_a_ring():
-    rows = [{"key": k, "lat": 44.0, "lon": 6.0} for k in "abc"] + [{"key": "d", "lat": 43.0, "lon": 5.0}]
-    out = {r["key"]: (r["lat"], r["lon"]) for r in spread_duplicates(rows)}
-    assert out["d"] == (43.0, 5.0)
-    assert len({out[k] for k in "abc"}) == 3
-    assert all(abs(out[k][0] - 44.0) <= 0.05 + 1e-9 for k in "abc")
+def test_department_wide_projects_are_one_count_symbol_per_department():
+    rows = projects()
+    extra = rows.iloc[[1, 1, 1]].copy()
+    extra["id"] = ["P-13-03", "P-13-04", "P-13-05"]
+    extra["status"] = ["realise", "realise", "non_renseigne"]
+    extra["lat"], extra["lon"] = [43.1, 43.2, 43.5], [4.1, 4.9, 4.5]  # department-wide rows may carry any point
+    rows = pd.concat([rows, extra], ignore_index=True)
+    result = cnr_points(rows, None, {}, {"13": "Bouches-du-Rhône", "83": "Var"}, department_points={"13": (4.4, 43.6)})
+    (layer,) = result.layers
+    wide = [r for r in layer.rows if r["key"].startswith("d")]
+    assert len(wide) == 1 and (wide[0]["lat"], wide[0]["lon"]) == (43.6, 4.4)
+    svg, size = layer.icons[wide[0]["key"]]
+    assert ">4</text>" in svg and 'stroke-dasharray="3 2"' in svg and size == 32
+    assert wide[0]["popup"].count("<hr") == 4 and "Bouches-du-Rhône (13)" in wide[0]["popup"]
+    # Precise projects stay points; one circle each, none stacked.
+    precise = [r for r in layer.rows if r["key"].startswith("p")]
+    assert len(precise) == 2 and len({(r["lat"], r["lon"]) for r in precise}) == 2
+    assert {i.kind for i in result.legend.items} >= {"point", "wide"}
+
+
+def test_projects_at_one_place_are_one_symbol_with_their_count():
+    rows = projects().iloc[[0, 0, 0]].copy()
+    rows["id"] = ["a", "b", "c"]
+    rows["status"] = ["realise", "en_cours", "en_cours"]
+    (layer,) = cnr_points(rows, None, {}, {"13": "Bouches-du-Rhône"}).layers
+    assert len(layer.rows) == 1
+    svg, _ = layer.icons[layer.rows[0]["key"]]
+    assert ">3</text>" in svg and 'stroke-dasharray="3 2"' not in svg
+
+
+def test_donut_segments_follow_the_status_counts():
+    svg = donut_svg([("#009e73", 3), ("#cc79a7", 1), ("#ffffff", 0)], 40)
+    lengths = [float(x.split()[0]) for x in re.findall(r'stroke-dasharray="([0-9.]+ [0-9.]+)"', svg)]
+    assert len(lengths) == 2 and lengths[0] == pytest.approx(3 * lengths[1], rel=1e-3)
+    assert ">4</text>" in svg and '#ffffff" stroke-width' not in svg
+    assert donut_svg([("<script>", 1)], 20).count("<script>") == 0
 
 
 def test_text_that_looks_like_a_template_is_not_evaluated():
@@ -191,7 +229,7 @@ def test_text_that_looks_like_a_template_is_not_evaluated():
     rows = projects()
     rows.loc[0, "title"] = "Projet {{ 6 * 7 }}"
     layer = numeric_layer(gdf, indicator("Indicateur {% if 1 %}oui{% endif %}"), breaks=[1, 2, 4], palette="PuBu")
-    html = decoded(build_map(layer, **points(rows), basemap=False).get_root().render())
+    html = decoded(build_map(layer, **points(rows), basemap="aucun").get_root().render())
     assert "{{ 7 * 7 }}" in html and "{{ 6 * 7 }}" in html
     assert "Projet 42" not in html and "Commune 49" not in html
 

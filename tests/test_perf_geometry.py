@@ -132,7 +132,7 @@ def test_department_map_payload_is_small_and_carries_codes_only(installed):
     zoning = IndicatorData("zonage_mg", "Zonage", "categorical", "commune", gdf[["code", "value"]], categories=cats)
     main = categorical_layer(gdf, zoning)
     assert len(gdf) > COMPACT_MIN_FEATURES
-    html = build_map(main, basemap=False, prefer_canvas=True).get_root().render()
+    html = build_map(main, basemap="aucun", prefer_canvas=True).get_root().render()
     # Two departments, about 360 communes: well under the 150 KB budget of one department.
     assert len(html.encode()) < 150_000
     assert "cnrmapDecode" in html and "properties: {code: data.codes[i]}" in html

@@ -249,7 +249,7 @@ def test_an_imported_region_appears_where_the_seed_regions_do(records_settings):
     from cnrmap.carte.state import MapState
     from cnrmap.export import data as export_data
 
-    view = build_view(MapState(territory="region:53", basemap=False), records_settings, data)
+    view = build_view(MapState(territory="region:53", basemap="aucun"), records_settings, data)
     assert set(view.selection.projects["id"]) == {"P-29-010", "P-29-011"}
     assert "P-29-010" in export_data.projects_csv(view).decode("utf-8-sig")
     detail = territory_detail("29", view, {"29": "Finistère"}, {"53": "Bretagne"})

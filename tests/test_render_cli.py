@@ -44,8 +44,20 @@ def test_render_region_with_options(tmp_path):
     assert code == 0
     html = _decoded(out.read_text(encoding="utf-8"))
     _no_remote_assets(html)
-    assert "Classes : Seuils naturels (Jenks)" in html
-    assert "basemaps.cartocdn.com" in html  # tiles only: an image URL, not a script
+    # Legends beside the map, title and filters above it; the offline base by default, no tile.
+    assert "Classes : Seuils naturels (Jenks)" in html and 'id="cnr-legends"' in html
+    assert "Accessibilité potentielle localisée" in html and "Thème : Accès au médecin traitant" in html
+    assert "Natural Earth" in html and "cartocdn" not in html
+    # Popups name the projects' communes (from the reference table when no commune shape is loaded).
+    assert not re.search(r"Lieu : \d[0-9AB]\d{3}", html)
+
+
+def test_render_with_online_tiles_credits_them(tmp_path):
+    out = tmp_path / "osm.html"
+    assert main(["render", "--territory", "departement:13", "--basemap", "osm", "--out", str(out)]) == 0
+    html = _decoded(out.read_text(encoding="utf-8"))
+    _no_remote_assets(html)
+    assert "basemaps.cartocdn.com" in html and "OpenStreetMap" in html  # tiles only: image URLs, not scripts
 
 
 def test_bad_territory_is_a_french_error(tmp_path, capsys):

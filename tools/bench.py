@@ -156,7 +156,7 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
     rows: list[tuple[str, str, Measure, Measure]] = []
     pages: list[tuple[str, str]] = []
     for label, territory, level, target in CASES:
-        state = MapState(territory=territory, level=level, basemap=False)
+        state = MapState(territory=territory, level=level, basemap="aucun")
 
         def build(state: MapState = state) -> str:
             result = compose.build_view(state, settings, data)

@@ -8,6 +8,8 @@ mirror (``opendata/cog/communes.json``, ``france-geojson/departements.geojson``)
 - ``data/reference/arrondissements.csv``: the arrondissements the documents' figures name, with their number of
   communes (COG 2026: the ``arrondissement`` of each current commune);
 - ``data/reference/departements_emprise.csv``: each department's bounding box (IGN ADMIN EXPRESS COG 2018).
+- ``data/reference/prefectures.csv``: each department's chef-lieu (COG 2026), its population and a point inside
+  its commune (IGN ADMIN EXPRESS COG 2018, ``france-geojson/departements/*/communes-*.geojson``), for the labels.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from cnrmap.curated.load import load_document_figures, load_meetings, load_proje
 from cnrmap.geo.codes import department_of_commune
 
 COG_SOURCE = "INSEE, Code officiel géographique 2026 (npm @etalab/decoupage-administratif 6.0.0, data/communes.json)"
+PREFECTURE_SOURCE = (
+    "INSEE COG 2026 (chef-lieu et population, npm @etalab/decoupage-administratif 6.0.0) ; point dans la "
+    "commune : IGN ADMIN EXPRESS COG 2018 (france-geojson), centroïde ou point intérieur, au 1/1000e de degré"
+)
 BOUNDS_SOURCE = "IGN ADMIN EXPRESS COG 2018 (france-geojson, departements-avec-outre-mer.geojson), emprise arrondie au 1/100e de degré"
 
 
@@ -80,6 +86,37 @@ def department_bounds_table(departments: gpd.GeoDataFrame) -> pd.DataFrame:
     return frame.sort_values("code").reset_index(drop=True)
 
 
+def prefectures_table(mirror: Path, cog_departments: list[dict], cog_communes: list[dict]) -> pd.DataFrame:
+    """Chef-lieu of each department: name and population (COG 2026), a point inside its commune (IGN)."""
+    current = {c["code"]: c for c in cog_communes if c["type"] == "commune-actuelle"}
+    rows = []
+    for dep in cog_departments:
+        chef = current.get(dep["chefLieu"])
+        if chef is None:
+            continue
+        folder = next((mirror / "france-geojson" / "departements").glob(f"{dep['code']}-*"), None)
+        if folder is None:
+            continue
+        communes = gpd.read_file(next(folder.glob("communes-*.geojson")))
+        shape = communes.loc[communes["code"].astype(str) == chef["code"], "geometry"]
+        if shape.empty:
+            continue
+        geom = shape.iloc[0]
+        point = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+        rows.append(
+            {
+                "department_code": dep["code"],
+                "commune_code": chef["code"],
+                "name": chef["nom"],
+                "lon": round(point.x, 3),
+                "lat": round(point.y, 3),
+                "population": chef.get("population") or "",
+                "source": PREFECTURE_SOURCE,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.reference_tables", description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="mirror", required=True, help="dossier miroir des sources officielles")
@@ -99,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     arrondissements.to_csv(out / "arrondissements.csv", index=False)
     departments = gpd.read_file(mirror / "france-geojson" / "departements-avec-outre-mer.geojson")
     department_bounds_table(departments).to_csv(out / "departements_emprise.csv", index=False)
+    cog_departments = json.loads((mirror / "opendata" / "cog" / "departements.json").read_text(encoding="utf-8"))
+    prefectures = prefectures_table(mirror, cog_departments, cog)
+    prefectures.to_csv(out / "prefectures.csv", index=False)
+    print(f"{len(prefectures)} chefs-lieux écrits")
     print(f"{len(table)} communes écrites ; codes absents du COG : {sorted(missing) or 'aucun'}")
     return 1 if missing else 0
 

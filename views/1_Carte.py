@@ -9,18 +9,22 @@ from cnrmap import cached, vocab
 from cnrmap.carte import classify
 from cnrmap.carte.panel import click_to_code, detail_markdown, territory_detail
 from cnrmap.carte.search import find_places, territory_of
-from cnrmap.carte.state import LAYERS, LEVELS, NEEDS, MapState, parse_as_of
-from cnrmap.curated.definitions import as_of_phrase, project_by_id
+from cnrmap.carte.state import BASEMAPS, LAYERS, LEVELS, NEEDS, MapState, parse_as_of
+from cnrmap.curated.definitions import project_by_id
 from cnrmap.errors import DataError
 from cnrmap.export import data as export_data
+from cnrmap.export import layout as export_layout
 from cnrmap.export import png as export_png
 from cnrmap.export.csv import to_csv_bytes
 from cnrmap.importer import import_indicator
 from cnrmap.indicators import cnr as cnr_indicators
 from cnrmap.indicators import documents as document_figures
 from cnrmap.indicators import registry
+from cnrmap.leaflet.legend import legend_html
 
 PLACES_SHOWN = 30
+LEGEND_BOX = "border:1px solid #d0d7de;border-radius:4px;padding:8px 10px;background:#fff;font-size:13px"
+MAP_HEIGHT = 760
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
 st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
@@ -54,6 +58,7 @@ if st.session_state.get("carte_params") != params:
         from_year=state.from_year,
         evolution=state.from_year is not None,
         figure=state.figure or document_figures.DEFAULT_FIGURE,
+        place=state.place,
         url_warnings=url_warnings,
     )
     st.session_state["carte_params"] = params
@@ -70,10 +75,15 @@ def go_to_place() -> None:
     if key:
         territory, commune = territory_of(key)
         st.session_state.territory = territory
-        st.session_state.focus_commune = commune
+        st.session_state.place = commune
         st.session_state.selected_code = commune
         if commune:
             st.session_state.level = "commune"
+
+
+def forget_place() -> None:
+    """A territory or level chosen by hand: the searched commune is no longer the subject."""
+    st.session_state.place = None
 
 
 def import_upload() -> None:
@@ -120,8 +130,8 @@ with st.sidebar:
             )
         else:
             st.caption(f"Aucun lieu ne correspond à « {query} ».")
-    st.selectbox("Territoire", list(territories), format_func=territories.get, key="territory")
-    st.radio("Niveau", list(LEVELS), format_func=LEVELS.get, key="level", horizontal=True)
+    st.selectbox("Territoire", list(territories), format_func=territories.get, key="territory", on_change=forget_place)
+    st.radio("Niveau", list(LEVELS), format_func=LEVELS.get, key="level", horizontal=True, on_change=forget_place)
     catalogue = cached.indicators() | {k: v.as_indicator() for k, v in imported.items()}
     level = st.session_state.level
     choices = {
@@ -185,7 +195,7 @@ with st.sidebar:
     )
     st.date_input("État des projets au", max_value=dt.date.today(), format="DD/MM/YYYY", key="as_of")
     st.multiselect("Couches", list(LAYERS), format_func=LAYERS.get, key="layers")
-    st.toggle("Fond de carte (nécessite internet)", key="basemap")
+    st.selectbox("Fond de carte", list(BASEMAPS), format_func=BASEMAPS.get, key="basemap")
     st.subheader("Lecture croisée")
     st.selectbox("Mettre en évidence", ["", *NEEDS], format_func=lambda k: NEEDS.get(k, "Rien"), key="need")
     if st.session_state.need in ("sous_seuil", "seuil_sans_projet", "projet_hors_besoin"):
@@ -235,6 +245,7 @@ try:
         and st.session_state.from_year < st.session_state.year
         else None,
         figure=st.session_state.figure if shown is not None and shown.id == document_figures.DOCUMENTS_ID else None,
+        place=st.session_state.get("place"),
     )
 except ValueError as exc:
     st.error(f"Réglage invalide : {exc}")
@@ -265,32 +276,42 @@ if problem is not None:
 extra_key = cnr_indicators.fingerprint(imported)
 view = cached.or_stop(lambda: cached.view(state, extra_key, _extra=imported))
 
-st.title(f"{view.indicator.label} — {territories.get(view.state.territory, view.state.territory)}")
-filters = view.selection.filters.describe()
-st.caption(as_of_phrase(view.state.as_of_date) + (" · Filtres : " + " ; ".join(filters) if filters else ""))
+# Title and subtitle say what is shown (indicator, vintage, territory, level, filters), as on the exports.
+st.title(export_layout.default_title(view))
+subtitle = export_layout.filters_line(view)
+if subtitle:
+    st.caption(subtitle)
 for message in st.session_state.get("url_warnings", []) + view.warnings:
     st.warning(message)
 for note in view.notes:
     st.caption(note)
 
-left, right = st.columns([3, 1])
+# The legends sit beside the map, never over it; the detail of a clicked territory goes under them.
+left, right = st.columns([4, 1.25])
 with left:
     returned = st_folium(
         view.fresh_map(),
         key="map",
-        height=640,
+        height=MAP_HEIGHT,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
     st.caption(" ".join(view.boundaries))
 with right:
+    for spec in view.legends:
+        st.html(f'<div class="cnrmap-page-legend" style="{LEGEND_BOX}">{legend_html(spec)}</div>')
     clicked = click_to_code(returned)
     if clicked:
         st.session_state.selected_code = clicked
-    code = st.session_state.get("selected_code") or st.session_state.get("focus_commune")
+    code = st.session_state.get("selected_code") or st.session_state.get("place")
     regions = dict(zip(ref.regions["code"], ref.regions["name"], strict=True))
     departments = dict(zip(ref.departments["code"], ref.departments["name"], strict=True))
-    st.markdown(detail_markdown(territory_detail(code, view, departments, regions) if code else {}))
+    detail = territory_detail(code, view, departments, regions) if code else {}
+    if detail:
+        with st.container(border=True):
+            st.markdown(detail_markdown(detail))
+    else:
+        st.caption(detail_markdown({}))
 
 chosen = project_by_id(view.selection.dated_projects, st.query_params.get("focus"))
 if chosen:
@@ -300,7 +321,7 @@ with st.expander("Exporter la carte et ses données"):
     size = st.radio(
         "Format de l'image", list(EXPORT_SIZES), format_func=EXPORT_SIZES.get, horizontal=True, key="export_size"
     )
-    title = st.text_input("Titre", export_png.default_title(view), key="export_title")
+    title = st.text_input("Titre", export_layout.default_title(view), key="export_title")
     if st.button("Préparer l'image", key="export_go"):
         try:
             with st.spinner("Dessin de l'image dans un navigateur sans écran…"):

@@ -67,13 +67,14 @@ PALETTES: dict[str, str] = {
 DEFAULT_PALETTE = "YlGnBu"
 
 # GP zoning: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), ordered by
-# severity; "hors zonage" is nearly white and "non disponible" a mid grey, both unlike the missing-data grey.
+# severity; "hors zonage" is nearly white. "Résultat non disponible" is a category the ARS published, not
+# missing data: a dark brown (much darker than the ambers, unlike any grey), never the missing-data grey.
 ZONING_COLOURS: dict[str, str] = {
     "ZIP": "#d55e00",
     "ZAC": "#e69f00",
     "ZAR": "#56b4e9",
     "HZ": "#f4f4f4",
-    "ND": "#8c8c8c",
+    "ND": "#8c510a",
 }
 
 # Projects by status: Okabe-Ito bluish green / reddish purple / vermillion, distinguishable with the common

@@ -15,7 +15,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from cnrmap.carte import documents, layers
+from cnrmap.carte import decor, documents, layers
 from cnrmap.carte.crossreading import need_selection
 from cnrmap.carte.points import CnrPoints, cnr_points
 from cnrmap.carte.selection import Selection, select
@@ -23,15 +23,19 @@ from cnrmap.carte.state import HEAVY_FEATURES, MapState
 from cnrmap.carte.values import ViewValues, load_values
 from cnrmap.config import Settings
 from cnrmap.curated.definitions import project_counts
-from cnrmap.curated.load import CnrData
+from cnrmap.curated.load import CnrData, load
+from cnrmap.curated.schema import COMMUNES
 from cnrmap.errors import DataError
-from cnrmap.geo import boundaries, shapes
+from cnrmap.geo import basemap, boundaries, insets, shapes
+from cnrmap.geo.basemap import BaseLand
+from cnrmap.geo.labels import Label, load_prefectures
 from cnrmap.geo.simplify import simplify_for_scale
 from cnrmap.indicators import registry
 from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT, IndicatorData
 from cnrmap.leaflet.build import build_map
 from cnrmap.leaflet.legend import LegendSpec
 from cnrmap.leaflet.raw import copy_sharing_data
+from cnrmap.memo import Memo
 
 TABLE_COLUMNS = ["code", "name", "value", "class", "class_label", "rank", "region_code", "value_label"]
 
@@ -43,7 +47,10 @@ class ViewInputs:
     ``departments`` is the full department layer (``code``, ``name``, ``region_code``, geometry);
     ``communes`` the communes of the shown departments (``code``, ``name``, ``department_code``, geometry)
     when the level or the overlay needs them; ``communes_scale`` names the scale they are already simplified
-    for, if any; ``department_scales`` holds department geometries already simplified for some scales.
+    for, if any; ``department_scales`` holds department geometries already simplified for some scales;
+    ``prefectures`` (:func:`cnrmap.geo.labels.load_prefectures`) and ``populations`` (commune code →
+    population) choose the names written; ``land`` is the offline base (:func:`cnrmap.geo.basemap.base_land`);
+    ``commune_names`` names the communes of the CNR rows when commune shapes are not loaded (popups).
     """
 
     departments: gpd.GeoDataFrame
@@ -54,6 +61,10 @@ class ViewInputs:
     reports: tuple[Any, ...] = ()
     communes_scale: str | None = None
     department_scales: Mapping[str, gpd.GeoSeries] = field(default_factory=dict)
+    prefectures: pd.DataFrame | None = None
+    populations: Mapping[str, int] = field(default_factory=dict)
+    land: BaseLand | None = None
+    commune_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,6 +94,13 @@ class ViewResult:
         The indicators drawn.
     points : CnrPoints
         The point layers drawn (projects, meetings) and their legend.
+    shapes : GeoDataFrame
+        The territories' shapes at their real place (``code``, geometry; simplified for display), for the
+        GeoJSON export: on the map, overseas departments are drawn in insets.
+    labels : list of Label
+        The names written on the map (with the zoom from which each shows).
+    insets : tuple of str
+        Keys of the insets drawn (``971``…``976``, ``idf``).
     """
 
     map: folium.Map
@@ -98,6 +116,9 @@ class ViewResult:
     indicator: IndicatorData
     overlay: IndicatorData | None = None
     points: CnrPoints | None = None
+    shapes: gpd.GeoDataFrame | None = None
+    labels: list[Label] = field(default_factory=list)
+    insets: tuple[str, ...] = ()
 
     def fresh_map(self) -> folium.Map:
         """A copy of :attr:`map` to hand to ``st_folium``, which rewrites the ids of the map it is given.
@@ -120,16 +141,6 @@ def scale_of(state: MapState, level: str) -> str:
 def outline_scale(state: MapState) -> str:
     """Scale of the department and region outlines."""
     return "france" if state.scope == "FR" else "region"
-
-
-def _bounds(gdf: gpd.GeoDataFrame, state: MapState) -> tuple[float, ...] | None:
-    if gdf.empty:
-        return None
-    if state.scope == "FR":
-        metro = gdf[~gdf["code"].astype(str).str.startswith("97")]
-        if not metro.empty:
-            return tuple(metro.total_bounds)
-    return tuple(gdf.total_bounds)
 
 
 def _with_values(shapes_: gpd.GeoDataFrame, data: IndicatorData) -> gpd.GeoDataFrame:
@@ -165,10 +176,12 @@ def _territory_shapes(state: MapState, inputs: ViewInputs, dep_rows: gpd.GeoData
 def _overlay_shapes(state: MapState, inputs: ViewInputs, overlay: IndicatorData, main: gpd.GeoDataFrame):
     if overlay.level == COMMUNE and inputs.communes is not None:
         out = inputs.communes[inputs.communes["department_code"].isin(main["department_code"])]
-        out = gpd.GeoDataFrame(out[["code", "name", "geometry"]], geometry="geometry", crs=inputs.departments.crs)
+        out = gpd.GeoDataFrame(
+            out[["code", "name", "department_code", "geometry"]], geometry="geometry", crs=inputs.departments.crs
+        )
         scale = "departement" if state.scope == "departement" else "region"
         return out if inputs.communes_scale == scale else simplify_for_scale(out, scale)
-    return main[["code", "name", "geometry"]]
+    return main[["code", "name", "department_code", "geometry"]]
 
 
 def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> ViewResult:
@@ -183,7 +196,11 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
     warnings, notes = list(values.warnings), list(values.notes)
     level, indicator = state.level, values.indicator
     dep_rows = inputs.departments[inputs.departments["code"].isin(selection.departments)]
-    gdf = _with_values(_territory_shapes(state, inputs, dep_rows), indicator)
+    real = _with_values(_territory_shapes(state, inputs, dep_rows), indicator)
+    shown = decor.shown_insets(state, selection.departments)
+    scale = scale_of(state, level)
+    # Overseas territories are drawn in their insets; classes, table and panel use the very same rows.
+    gdf = decor.drawn_shapes(real, shown, "department_code", scale)
 
     counts = project_counts(selection.projects, level)
     projects_here = gdf["code"].map(counts).fillna(0).astype(int)
@@ -208,38 +225,52 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
 
     overlay = None
     if values.overlay is not None:
-        overlay = layers.overlay_layer(_with_values(_overlay_shapes(state, inputs, values.overlay, gdf), values.overlay),
-                                       values.overlay)  # fmt: skip
+        overlay_shapes = _overlay_shapes(state, inputs, values.overlay, real)
+        overlay_shapes = decor.drawn_shapes(overlay_shapes, shown, "department_code", scale)
+        overlay = layers.overlay_layer(_with_values(overlay_shapes, values.overlay), values.overlay)
         if overlay is None:
             warnings.append(f"La surcouche « {values.overlay.label} » n'est pas catégorielle : non dessinée.")
 
+    dep_shapes = shapes.simplified_departments(
+        dep_rows[["code", "name", "region_code", "geometry"]], outline_scale(state), inputs.department_scales
+    )
+    dep_shapes = decor.drawn_shapes(dep_shapes, shown, "code", outline_scale(state))
     limits = []
     if "limites" in state.layers:
-        deps = shapes.simplified_departments(
-            dep_rows[["code", "region_code", "geometry"]], outline_scale(state), inputs.department_scales
-        )
-        limits = layers.limit_layers(deps, with_departments=level == COMMUNE or overlay is not None)
+        limits = layers.limit_layers(dep_shapes, with_departments=level == COMMUNE or overlay is not None)
 
     dep_names = dict(zip(inputs.departments["code"], inputs.departments["name"], strict=True))
+    filters = selection.filters.describe()
     points = cnr_points(
-        selection.projects if "projets" in state.layers else None,
-        selection.meetings if "reunions" in state.layers else None,
-        shapes.commune_names(inputs.communes),
+        decor.drawn_points(selection.projects, shown) if "projets" in state.layers else None,
+        decor.drawn_points(selection.meetings, shown) if "reunions" in state.layers else None,
+        {**inputs.commune_names, **shapes.commune_names(inputs.communes)},
         dep_names,
         as_of=state.as_of_date,
+        department_points=decor.department_points(dep_shapes),
+        notes=(f"Filtres : {' ; '.join(filters)}",) if filters else (),
     )
     if "projets" in state.layers:
         notes += selection.status_notes
     n_features = len(main.gdf)
-    # All departments as shared arcs: their borders sent once (about half the page of France by department).
-    main.compact = level == DEPARTEMENT and n_features > 50
     if n_features > HEAVY_FEATURES:
         notes.append(f"Carte lourde ({n_features} territoires) : l'affichage peut être lent.")
     legends = [main.legend] + ([overlay.legend] if overlay is not None else [])
     legends += [points.legend] if points.legend is not None else []
+    # All departments as shared arcs: their borders sent once (about half the page of France by department).
+    drawn = decor.with_paris(replace(main, compact=level == DEPARTEMENT and n_features > 50), shown, scale)
+    frames = insets.frames(shown) if shown else None
+    focus, place = decor.place_focus(gdf, state.place)
+    names = decor.view_labels(
+        state, shown, departments=selection.departments, department_shapes=decor.paris_added(
+            dep_shapes, shown, "code", outline_scale(state)),
+        territories=gdf, prefectures=inputs.prefectures, populations=inputs.populations, marks=points.marks,
+        place=place,
+    )  # fmt: skip
     m = build_map(
-        main, overlay=overlay, outlines=limits, points=points.layers, points_legend=points.legend, basemap=state.basemap,
-        bounds=_bounds(main.gdf, state), prefer_canvas=n_features > 500,
+        drawn, overlay=overlay, outlines=limits, points=points.layers, basemap=state.basemap, land=inputs.land,
+        frames=frames, labels=names, highlight=focus, bounds=decor.view_bounds(gdf, state, frames, focus),
+        prefer_canvas=n_features > 500, outline_min_zoom=8.0 if state.scope == "FR" and level == COMMUNE else None,
     )  # fmt: skip
     table = pd.DataFrame(main.gdf[TABLE_COLUMNS]).copy()
     table.insert(6, "projects", projects_here.to_numpy())
@@ -258,7 +289,45 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
         indicator=indicator,
         overlay=values.overlay,
         points=points,
+        shapes=gpd.GeoDataFrame(real[["code", "geometry"]], geometry="geometry", crs=real.crs),
+        labels=names,
+        insets=tuple(i.key for i in shown),
     )
+
+
+def _prefectures(settings: Settings) -> pd.DataFrame | None:
+    """The chefs-lieux table, or ``None`` when it cannot be read (the map is then drawn without their names)."""
+    try:
+        return load_prefectures(settings)
+    except DataError:
+        return None
+
+
+def _reference_communes(settings: Settings) -> dict[str, str]:
+    """Names of the communes the curated datasets name (``data/reference/communes.csv``), empty if unreadable."""
+    try:
+        table = load(COMMUNES, settings)
+    except DataError:
+        return {}
+    return dict(zip(table["code"], table["name"], strict=True))
+
+
+def _populations(settings: Settings) -> Mapping[str, int]:
+    """Commune populations of the COG (empty when it is not installed: no commune names then)."""
+    try:
+        cog = boundaries.load_cog(settings)
+    except DataError:
+        return {}
+    known = _POPULATIONS.get(id(cog))
+    if known is not None and known[0] is cog:
+        return known[1]
+    populations = {code: pop for code, (_, _, _, pop) in cog.communes.items() if pop}
+    # The entry holds the COG: its id cannot be reused by another object while remembered.
+    _POPULATIONS.put(id(cog), (cog, populations))
+    return populations
+
+
+_POPULATIONS: Memo[tuple[Any, dict[str, int]]] = Memo(2, "commune populations")
 
 
 def region_names(settings: Settings) -> dict[str, str]:
@@ -319,7 +388,12 @@ def build_view(
     wanted: Sequence[str] = [scale_of(state, DEPARTEMENT)] if state.level == DEPARTEMENT else []
     if "limites" in state.layers:
         wanted = [*wanted, outline_scale(state)]
+    shown = decor.shown_insets(state, selection.departments)
     inputs = ViewInputs(
+        commune_names=_reference_communes(settings),
+        prefectures=_prefectures(settings),
+        populations=_populations(settings) if state.level == COMMUNE else {},
+        land=basemap.base_land(settings, shown) if state.basemap == "clair" else None,
         departments=departments,
         values=values,
         communes=communes,

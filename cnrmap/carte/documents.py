@@ -21,8 +21,8 @@ from cnrmap.config import Settings
 from cnrmap.errors import DataError
 from cnrmap.french import plural
 from cnrmap.indicators.documents import Mark, display
-from cnrmap.leaflet.labels import MARK_COLOUR, labelled_outlines
-from cnrmap.leaflet.legend import Legend, LegendItem, LegendSpec
+from cnrmap.leaflet.legend import LegendItem, LegendSpec
+from cnrmap.leaflet.outlines import MARK_COLOUR, labelled_outlines
 from cnrmap.leaflet.raw import add_before_layer_control
 from cnrmap.sources.provenance import cite
 
@@ -112,9 +112,7 @@ def add_marks(view, marks: Sequence[Mark], settings: Settings, communes: gpd.Geo
         # Written on the map for a region or a department; on hover over France (labels would cover each other).
         permanent = view.state.scope != "FR"
         add_before_layer_control(view.map, labelled_outlines(drawn, MARKS_LAYER, permanent=permanent))
-    legend = marks_legend(len(drawn), missing, note, permanent=view.state.scope != "FR")
-    Legend(legend, "bottomleft").add_to(view.map)
-    view.legends.append(legend)
+    view.legends.append(marks_legend(len(drawn), missing, note, permanent=view.state.scope != "FR"))
     if missing:
         view.warnings.append(
             f"{plural(len(missing), 'chiffre')} des documents non dessiné(s) : {'; '.join(missing[:4])}."

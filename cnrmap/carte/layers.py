@@ -60,6 +60,12 @@ def source_line(source: str, vintage: str) -> str:
     return f"Millésime : {vintage}" if vintage else ""
 
 
+def legend_title(indicator: IndicatorData) -> str:
+    """The indicator and its vintage: « Densité de médecins généralistes libéraux (2024) »."""
+    vintage = indicator.vintage
+    return f"{indicator.label} ({vintage})" if vintage and vintage not in indicator.label else indicator.label
+
+
 def _missing_labels(gdf: gpd.GeoDataFrame, missing: pd.Series) -> list[str]:
     """Per territory, the name of its missing class (its reason, capitalised) or ``""`` when it has a value."""
     reasons = gdf["missing_reason"] if "missing_reason" in gdf.columns else pd.Series(None, index=gdf.index)
@@ -147,7 +153,7 @@ def numeric_layer(
     return ChoroplethLayer(
         name=indicator.label,
         gdf=out,
-        legend=LegendSpec(title=indicator.label, items=tuple(items), notes=tuple(n for n in notes if n)),
+        legend=LegendSpec(title=legend_title(indicator), items=tuple(items), notes=tuple(n for n in notes if n)),
         tooltip_aliases=aliases,
     )
 
@@ -197,7 +203,7 @@ def categorical_layer(
     return ChoroplethLayer(
         name=name or indicator.label,
         gdf=out,
-        legend=LegendSpec(title=indicator.label, items=tuple(items + _missing_items(missing)), notes=notes),
+        legend=LegendSpec(title=legend_title(indicator), items=tuple(items + _missing_items(missing)), notes=notes),
         tooltip_aliases={"tip_name": "Territoire", "tip_code": "Code", "tip_value": "Valeur"},
         outline_only=outline_only,
     )

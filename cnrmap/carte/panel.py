@@ -189,7 +189,7 @@ def _project_line(p: Mapping[str, Any]) -> list[str]:
     date = p.get("status_date_label") or format_date(p.get("status_date"))
     wide = " — à l'échelle du département" if p.get("location_precision") == "departement" else ""
     status = _md(p["status_label"]) + (f", {date}" if date else "")
-    lines = [f"- {_md(p['title'])} *({_md(p['theme_label'])} ; {status}{wide})*"]
+    lines = [f"- {_md(capitalize(str(p['title'])))} *({_md(p['theme_label'])} ; {status}{wide})*"]
     if p.get("remark"):
         lines.append(f"    - *{_md(p['remark'])}*")
     lines.append(f"    - Source : {_md(cite(p.get('source') or ''))}")
@@ -211,11 +211,11 @@ def detail_markdown(detail: Mapping[str, Any]) -> str:
     for p in projects:
         lines += _project_line(p)
     lines += ["", "**Propositions**"]
-    lines += [f"- {_md(text)}" for text in detail["propositions"]] or ["- Aucune documentée"]
+    lines += [f"- {_md(capitalize(text))}" for text in detail["propositions"]] or ["- Aucune documentée"]
     for scope, label in (("departement", "Du département"), ("region", "De la région")):
         for theme, texts in (detail.get("proposition_texts", {}).get(scope) or {}).items():
             lines.append(f"- {label}, *{_md(theme)}* : {plural(len(texts), 'proposition')}")
-            lines += [f"    - {_md(t)}" for t in texts[:MAX_PROPOSALS]]
+            lines += [f"    - {_md(capitalize(t))}" for t in texts[:MAX_PROPOSALS]]
             if len(texts) > MAX_PROPOSALS:
                 lines.append(f"    - … et {len(texts) - MAX_PROPOSALS} autre(s) (page Propositions)")
     meetings = detail.get("meetings") or []

@@ -16,10 +16,10 @@ import pandas as pd
 from cnrmap import vocab
 from cnrmap.carte import classify
 from cnrmap.curated.definitions import as_of_phrase, remark_of
-from cnrmap.french import format_date
+from cnrmap.french import format_date, plural
 from cnrmap.leaflet.choropleth import isna
 from cnrmap.leaflet.legend import LegendItem, LegendSpec
-from cnrmap.leaflet.points import PointLayer, point_row
+from cnrmap.leaflet.points import PointLayer, donut_svg, point_row
 from cnrmap.sources.provenance import cite
 
 PROJECTS_LAYER = "Projets du CNR santé"
@@ -83,40 +83,71 @@ def meeting_popup_html(row: Mapping[str, object]) -> str:
     return "<br>".join(lines)
 
 
-def _dark(colour: str) -> str:
-    return WIDE_COLOUR if colour.lower() == "#ffffff" else colour
+POINT_STYLE = {"radius": 7, "color": "#222222", "weight": 1.5, "fill": True, "fillOpacity": 0.95}
+WIDE_SIZE, GROUP_SIZE = 32, 24
 
 
-def _project_style(status: str, wide: bool) -> dict:
-    colour = classify.STATUS_COLOURS.get(status, "#ffffff")
-    if wide:
-        return {"radius": 13, "color": _dark(colour), "weight": 2, "dashArray": "5 4", "fill": True,
-                "fillColor": colour, "fillOpacity": 0.25}  # fmt: skip
-    return {"radius": 7, "color": "#222222", "weight": 1.5, "fill": True, "fillColor": colour, "fillOpacity": 0.95}
+def status_parts(projects: pd.DataFrame) -> list[tuple[str, int]]:
+    """``(colour, count)`` of each status among ``projects``, in the order of :data:`cnrmap.vocab.STATUSES`."""
+    counts = projects["status"].value_counts()
+    return [(classify.STATUS_COLOURS[s], int(counts.get(s, 0))) for s in vocab.STATUSES]
 
 
-def _project_layer(projects: pd.DataFrame, communes: Mapping[str, str], departments: Mapping[str, str]) -> PointLayer:
+def _group_popup(title: str, rows: list[dict]) -> str:
+    head = f"<b>{_esc(title)}</b><br><small>{_esc(plural(len(rows), 'projet'))}</small>"
+    return head + "".join(f"<hr style='margin:5px 0'>{project_popup_html(r)}" for r in rows)
+
+
+def _project_layer(
+    projects: pd.DataFrame,
+    communes: Mapping[str, str],
+    departments: Mapping[str, str],
+    department_points: Mapping[str, tuple[float, float]],
+) -> tuple[PointLayer, list[tuple[float, float, int]]]:
+    """One symbol per department for its department-wide projects, one per place for the others."""
     located = projects.dropna(subset=["lat", "lon"])
     wide = located["location_precision"].eq("departement")
-    rows, styles = [], {}
-    # Department-wide projects first, so that precise points are drawn on top.
-    for i, row in enumerate(pd.concat([located[wide], located[~wide]]).to_dict("records")):
+    rows, styles, icons, marks = [], {}, {}, []
+    for i, (dep, group) in enumerate(located[wide].groupby("department_code", sort=True)):
+        records = [r | {"place": project_place(r, communes, departments)} for r in group.to_dict("records")]
+        lon, lat = department_points.get(str(dep), (float(group["lon"].mean()), float(group["lat"].mean())))
+        name = f"{departments.get(str(dep), dep)} ({dep})"
+        key = f"d{i}"
+        icons[key] = (donut_svg(status_parts(group), WIDE_SIZE, dashed=True), WIDE_SIZE)
+        tip = f"{_esc(name)} : {_esc(plural(len(group), 'projet'))} à l'échelle du département"
+        popup = _group_popup(f"Projets à l'échelle du département — {name}", records)
+        rows.append(point_row(key, {"lat": lat, "lon": lon}, popup, tip) | {"ids": [r["id"] for r in records]})
+        marks.append((lon, lat, WIDE_SIZE))
+    for i, ((lat, lon), group) in enumerate(located[~wide].groupby(["lat", "lon"], sort=True)):
+        records = [r | {"place": project_place(r, communes, departments)} for r in group.to_dict("records")]
         key = f"p{i}"
-        row["place"] = project_place(row, communes, departments)
-        styles[key] = _project_style(str(row["status"]), row["location_precision"] == "departement")
-        rows.append(point_row(key, row, project_popup_html(row), _esc(row.get("title"))))
-    return PointLayer(PROJECTS_LAYER, rows, styles)
+        if len(records) == 1:
+            styles[key] = POINT_STYLE | {"fillColor": classify.STATUS_COLOURS.get(str(records[0]["status"]), "#ffffff")}
+            row = point_row(key, records[0], project_popup_html(records[0]), _esc(records[0].get("title")))
+            rows.append(row | {"ids": [records[0]["id"]]})
+            continue
+        icons[key] = (donut_svg(status_parts(group), GROUP_SIZE), GROUP_SIZE)
+        place = records[0]["place"]
+        row = point_row(key, records[0], _group_popup(place, records), _esc(f"{place} : {len(records)} projets"))
+        rows.append(row | {"ids": [r["id"] for r in records]})
+        marks.append((float(lon), float(lat), GROUP_SIZE))
+    return PointLayer(PROJECTS_LAYER, rows, styles, icons), marks
 
 
-def _meeting_layer(meetings: pd.DataFrame) -> PointLayer:
+def _meeting_layer(meetings: pd.DataFrame) -> tuple[PointLayer, list[tuple[float, float, int]]]:
+    """One dot per place: the popup lists the meetings held there."""
     style = {"radius": 4, "color": "#ffffff", "weight": 1.5, "fill": True, "fillColor": classify.MEETING_COLOUR,
              "fillOpacity": 1}  # fmt: skip
-    rows, styles = [], {}
-    for i, row in enumerate(meetings.dropna(subset=["lat", "lon"]).to_dict("records")):
+    rows, styles, marks = [], {}, []
+    located = meetings.dropna(subset=["lat", "lon"])
+    for i, (_, group) in enumerate(located.groupby(["lat", "lon"], sort=True)):
+        records = group.to_dict("records")
         key = f"m{i}"
         styles[key] = style
-        rows.append(point_row(key, row, meeting_popup_html(row), _esc(row.get("place"))))
-    return PointLayer(MEETINGS_LAYER, rows, styles)
+        popup = "<hr style='margin:5px 0'>".join(meeting_popup_html(r) for r in records)
+        tip = _esc(records[0].get("place")) + (f" ({len(records)} réunions)" if len(records) > 1 else "")
+        rows.append(point_row(key, records[0], popup, tip))
+    return PointLayer(MEETINGS_LAYER, rows, styles), marks
 
 
 @dataclass(frozen=True)
@@ -125,6 +156,9 @@ class CnrPoints:
 
     layers: tuple[PointLayer, ...]
     legend: LegendSpec | None
+    # Count symbols (drawn above the names) that names must avoid: ``(lon, lat, size in pixels)``. Single
+    # points are drawn below the names, which let clicks through.
+    marks: tuple[tuple[float, float, int], ...] = ()
 
 
 def cnr_points(
@@ -133,27 +167,38 @@ def cnr_points(
     communes: Mapping[str, str],
     departments: Mapping[str, str],
     as_of: dt.date | None = None,
+    department_points: Mapping[str, tuple[float, float]] | None = None,
+    notes: tuple[str, ...] = (),
 ) -> CnrPoints:
     """Point layers of the projects and meetings given (``None``: layer not shown), and their legend.
 
     ``communes`` and ``departments`` map codes to names (for the projects' places); ``as_of``, the day the
-    projects' statuses are read at, is stated in the legend's title.
+    projects' statuses are read at, is stated in the legend's title; ``department_points`` gives where each
+    department's symbol of department-wide projects goes (``(lon, lat)``, default: the projects' own point);
+    ``notes`` end the legend (the filters in force).
     """
     layers: list[PointLayer] = []
     items: list[LegendItem] = []
+    marks: list[tuple[float, float, int]] = []
     if projects is not None and len(projects):
-        layers.append(_project_layer(projects, communes, departments))
+        layer, project_marks = _project_layer(projects, communes, departments, department_points or {})
+        layers.append(layer)
+        marks += project_marks
         for status, label in vocab.STATUSES.items():
             if (projects["status"] == status).any():
                 items.append(LegendItem(f"Projet : {label.lower()}", classify.STATUS_COLOURS[status], "point"))
+        if any(key.startswith("p") for key in layer.icons):
+            items.append(LegendItem("Plusieurs projets au même lieu (nombre, par statut)", "#222222", "group"))
         if (projects["location_precision"] == "departement").any():
-            items.append(LegendItem("Projet à l'échelle du département", WIDE_COLOUR, "point_wide"))
+            items.append(LegendItem("Projets à l'échelle du département (nombre, par statut)", WIDE_COLOUR, "wide"))
     if meetings is not None and len(meetings):
-        layers.append(_meeting_layer(meetings))
+        layer, meeting_marks = _meeting_layer(meetings)
+        layers.append(layer)
+        marks += meeting_marks
         items.append(LegendItem("Réunion du CNR santé", classify.MEETING_COLOUR, "point_small"))
     title = "CNR santé 2022-2023"
     if as_of is not None and projects is not None and len(projects):
-        # The projects' date as the title: no wider than the legend's rows (it must not hide more of the map).
+        # The projects' date as the title: no wider than the legend's rows.
         title = as_of_phrase(as_of)
-    legend = LegendSpec(title=title, items=tuple(items)) if items else None
-    return CnrPoints(tuple(layers), legend)
+    legend = LegendSpec(title=title, items=tuple(items), notes=notes) if items else None
+    return CnrPoints(tuple(layers), legend, tuple(marks))

@@ -24,7 +24,26 @@ LAYERS: dict[str, str] = {
     "projets": "Projets du CNR santé",
     "reunions": "Réunions du CNR santé",
     "limites": "Limites administratives",
+    "noms": "Noms des lieux (préfectures, grandes communes)",
+    "codes": "Codes des départements",
 }
+# Shown unless the URL says otherwise (department codes are an option).
+DEFAULT_LAYERS: tuple[str, ...] = ("projets", "reunions", "limites", "noms")
+BASEMAPS: dict[str, str] = {
+    "clair": "Fond clair (hors ligne)",
+    "osm": "Fond OpenStreetMap (internet)",
+    "aucun": "Sans fond (blanc)",
+}
+# Links made before the offline base: ``basemap=1`` asked for the online tiles, ``basemap=0`` for none.
+LEGACY_BASEMAPS: dict[str, str] = {
+    "1": "osm",
+    "true": "osm",
+    "oui": "osm",
+    "0": "aucun",
+    "false": "aucun",
+    "non": "aucun",
+}
+PLACE_RE = re.compile(r"^(?:\d[0-9AB]\d{3}|97\d{3})$")
 NEEDS: dict[str, str] = {
     "sous_seuil": "Territoires en besoin (seuil usuel : APL 2,5 ; sinon valeur France)",
     "zip_sans_projet": "Communes en ZIP sans projet",
@@ -67,8 +86,10 @@ class MapState:
         Layers shown among :data:`LAYERS`.
     fixed_breaks : bool
         Classes computed over all of France at that level, so that two maps are comparable.
-    basemap : bool
-        Light tile basemap; ``False`` = "sans fond de carte" (limits are still drawn).
+    basemap : str
+        A key of :data:`BASEMAPS`: ``clair`` (offline Natural Earth base, the default), ``osm`` (online
+        OpenStreetMap tiles) or ``aucun`` (white). Old links' ``1`` / ``0`` read as ``osm`` / ``aucun``
+        (:data:`LEGACY_BASEMAPS`).
     need : str or None
         Cross-reading filter, a key of :data:`NEEDS`.
     threshold : float or None
@@ -83,6 +104,8 @@ class MapState:
         :data:`cnrmap.vocab.FIGURE_INDICATORS`; ``None`` = patients without a médecin traitant).
     as_of : str or None
         Day the projects' statuses are read at (``YYYY-MM-DD``, URL ``as_of``); ``None`` = today.
+    place : str or None
+        A commune searched for: outlined, labelled and zoomed to when it is on the map.
     """
 
     territory: str = "FR"
@@ -94,15 +117,16 @@ class MapState:
     overlay: str | None = None
     theme: str | None = None
     statuses: tuple[str, ...] = ()
-    layers: tuple[str, ...] = tuple(LAYERS)
+    layers: tuple[str, ...] = DEFAULT_LAYERS
     fixed_breaks: bool = True
-    basemap: bool = True
+    basemap: str = "clair"
     need: str | None = None
     threshold: float | None = None
     as_of: str | None = None
     year: str | None = None
     from_year: str | None = None
     figure: str | None = None
+    place: str | None = None
 
     def __post_init__(self) -> None:
         for name, value in (
@@ -122,6 +146,8 @@ class MapState:
             ("year", self.year),
             ("from_year", self.from_year),
             ("figure", self.figure),
+            ("basemap", self.basemap),
+            ("place", self.place),
         ):
             problem = _check(name, value)
             if problem:
@@ -210,7 +236,10 @@ def _encode(value: Any) -> str:
 
 def _decode(key: str, raw: str) -> Any:
     raw = raw.strip()
-    if key in ("fixed_breaks", "basemap"):
+    if key == "basemap":
+        low = raw.lower()
+        return LEGACY_BASEMAPS.get(low, low)
+    if key == "fixed_breaks":
         low = raw.lower()
         if low in _TRUE:
             return True
@@ -230,7 +259,7 @@ def _decode(key: str, raw: str) -> Any:
         if raw in ("", "aucun"):
             return ()
         return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if key in ("indicator", "overlay", "theme", "need", "as_of", "year", "from_year", "figure"):
+    if key in ("indicator", "overlay", "theme", "need", "as_of", "year", "from_year", "figure", "place"):
         return raw or None
     if key == "territory":
         return parse_territory(raw)
@@ -323,6 +352,11 @@ def _check(name: str, value: Any) -> str | None:
         ok, expected = value is None or (isinstance(value, str) and bool(YEAR_RE.match(value))), "une année (AAAA)"
     elif name == "figure":
         ok, expected = value is None or value in vocab.FIGURE_INDICATORS, "un indicateur des documents"
+    elif name == "basemap":
+        ok, expected = value in BASEMAPS, ", ".join(BASEMAPS)
+    elif name == "place":
+        ok = value is None or (isinstance(value, str) and bool(PLACE_RE.match(value)))
+        expected = "un code de commune INSEE"
     elif name == "threshold":
         ok = value is None or (isinstance(value, int | float) and math.isfinite(value))
         expected = "un nombre"

@@ -153,8 +153,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--size", default="16:9", metavar="16:9|a4|LxH", help="taille de l'image (défaut : 16:9 = 1920×1080)"
     )
     parser.add_argument("--title", default=None, metavar="TEXTE", help="titre (défaut : indicateur — territoire)")
-    parser.add_argument(
-        "--basemap", dest="basemap", action="store_true", help="avec le fond de carte (demande internet)"
-    )
-    parser.add_argument("--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (défaut)")
-    parser.set_defaults(func=_run, basemap=False)
+    parser.set_defaults(func=_run)

@@ -6,6 +6,7 @@ import argparse
 
 from cnrmap import vocab
 from cnrmap.carte import classify
+from cnrmap.carte.state import BASEMAPS
 from cnrmap.errors import DataError
 
 
@@ -49,8 +50,18 @@ def add_view_arguments(parser: argparse.ArgumentParser) -> None:
         help="classes calculées sur le territoire affiché (par défaut : sur toute la France, cartes comparables)",
     )
     parser.add_argument(
-        "--no-basemap", dest="basemap", action="store_false", help="sans fond de carte (entièrement hors ligne)"
+        "--basemap",
+        default="clair",
+        choices=list(BASEMAPS),
+        help="fond de carte : clair (Natural Earth, hors ligne, défaut), osm (OpenStreetMap, demande internet), "
+        "aucun (blanc)",
     )
+    parser.add_argument("--no-basemap", dest="basemap", action="store_const", const="aucun", help="= --basemap aucun")
+    parser.add_argument(
+        "--codes", action="store_true", help="écrire les codes des départements sur la carte (en plus des noms)"
+    )
+    parser.add_argument("--no-names", dest="names", action="store_false", help="sans noms de lieux sur la carte")
+    parser.add_argument("--place", default=None, metavar="CODE_INSEE", help="commune à entourer et nommer")
     add_indicator_options(parser)
     add_as_of_argument(parser)
 
@@ -86,6 +97,14 @@ def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _layers(args: argparse.Namespace) -> tuple[str, ...]:
+    """The map's layers from ``--no-names`` and ``--codes`` (the other layers are always drawn by the CLI)."""
+    from cnrmap.carte.state import DEFAULT_LAYERS
+
+    layers = [layer for layer in DEFAULT_LAYERS if layer != "noms" or getattr(args, "names", True)]
+    return (*layers, "codes") if getattr(args, "codes", False) else tuple(layers)
+
+
 def state_from_args(args: argparse.Namespace, territory: str | None = None):
     """The :class:`cnrmap.carte.state.MapState` of ``cnrmap render``'s options.
 
@@ -119,6 +138,8 @@ def state_from_args(args: argparse.Namespace, territory: str | None = None):
             basemap=args.basemap,
             need=args.need,
             threshold=args.threshold,
+            layers=_layers(args),
+            place=getattr(args, "place", None),
             year=getattr(args, "year", None),
             from_year=getattr(args, "from_year", None),
             figure=getattr(args, "figure", None),

@@ -26,7 +26,7 @@ def _indicator_help() -> str:
 def _run(args: argparse.Namespace) -> int:
     from cnrmap.carte.compose import build_view
     from cnrmap.config import get_settings
-    from cnrmap.leaflet.assets import inline_html
+    from cnrmap.export.layout import default_title, view_layout_html
     from cnrmap.records.data import load_data
 
     state = state_from_args(args)
@@ -35,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
     result = build_view(state, settings, data)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(inline_html(result.map), encoding="utf-8")
+    out.write_text(view_layout_html(result, default_title(result), interactive=True), encoding="utf-8")
     for line in result.warnings:
         print(f"Attention : {line}")
     for line in result.notes:

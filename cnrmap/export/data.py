@@ -141,10 +141,14 @@ def read_territories_csv(data: bytes, variant: Variant = "utf8-bom") -> pd.DataF
 
 
 def view_shapes(view: Any) -> gpd.GeoDataFrame:
-    """The territory shapes drawn on the view's map (simplified for display), columns ``code``, ``geometry``.
+    """The territory shapes of the view's map at their real place (simplified for display): ``code``, ``geometry``.
 
-    Read from the map's choropleth layer: the first GeoJson layer whose features carry the table's codes.
+    The view's :attr:`~cnrmap.carte.compose.ViewResult.shapes` (overseas departments where they are, not in
+    the map's insets); for a view without them, the map's choropleth layer.
     """
+    shapes = getattr(view, "shapes", None)
+    if shapes is not None:
+        return gpd.GeoDataFrame(shapes[["code", "geometry"]], geometry="geometry", crs=shapes.crs).to_crs("EPSG:4326")
     codes = set(view.table["code"])
     for child in walk(view.map):
         data = getattr(child, "data", None)

@@ -21,7 +21,6 @@ resolution, and the PNG has exactly the requested pixel size.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import struct
 import tempfile
@@ -31,10 +30,19 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from cnrmap.config import Settings
-from cnrmap.curated.definitions import as_of_phrase
 from cnrmap.errors import DataError
-from cnrmap.french import format_date
+from cnrmap.export.layout import (  # noqa: F401  (the layout's texts, long imported from here)
+    BASEMAP_SOURCE,
+    LEVEL_WORDS,
+    POINTS_SOURCE,
+    default_title,
+    filters_line,
+    layout_html,
+    production_line,
+    source_lines,
+    territory_name,
+    view_layout_html,
+)
 
 PRESETS: dict[str, tuple[int, int]] = {"16:9": (1920, 1080), "a4": (3508, 2480)}
 PRESET_ALIASES: dict[str, str] = {"slide": "16:9", "1920x1080": "16:9", "a4-paysage": "a4", "a4-300": "a4"}
@@ -44,9 +52,6 @@ SCALES = tuple(Fraction(n, 4) for n in range(4, 17))
 IDEAL_CSS_WIDTH = 1280
 ALLOWED_SCHEMES = ("data", "file", "about")
 TILE_HOST = "basemaps.cartocdn.com"
-LEVEL_WORDS = {"departement": "par département", "commune": "par commune"}
-POINTS_SOURCE = "CNR santé 2022-2023 : projets, réunions et propositions relevés dans les documents des ARS (cnrmap)"
-BASEMAP_SOURCE = "Fond de carte : © OpenStreetMap contributors, © CARTO"
 
 
 @dataclass(frozen=True)
@@ -126,220 +131,6 @@ def parse_size(text: str) -> ImageSize:
             hint="Attendu : 16:9 (1920×1080), a4 (3508×2480, A4 paysage 300 dpi) ou LARGEURxHAUTEUR, ex. 1920x1080.",
         )
     return image_size(int(match.group(1)), int(match.group(2)))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Texts of the layout
-
-
-def territory_name(territory: str, settings: Settings | None = None) -> str:
-    """French name of ``FR``, ``region:93``, ``departement:13`` (the code itself if it is not in the tables)."""
-    if territory == "FR":
-        return "France"
-    scope, _, code = territory.partition(":")
-    from cnrmap.config import get_settings
-    from cnrmap.geo import boundaries
-
-    settings = settings or get_settings()
-    try:
-        table = (
-            boundaries.region_reference(settings) if scope == "region" else boundaries.department_reference(settings)
-        )
-    except DataError:
-        return code
-    names = dict(zip(table["code"], table["name"], strict=True))
-    return names.get(code, code)
-
-
-def default_title(view: Any, territory: str | None = None) -> str:
-    """« Indicateur — Territoire, par maille », e.g. « Densité de médecins généralistes — Var, par commune ».
-
-    Parameters
-    ----------
-    view : ViewResult
-        The view (its state and indicator).
-    territory : str, optional
-        Name of the territory; looked up in the reference tables when not given.
-    """
-    state = view.state
-    name = territory or territory_name(state.territory)
-    return f"{view.indicator.label} — {name}, {LEVEL_WORDS.get(state.level, state.level)}"
-
-
-def filters_line(view: Any) -> str:
-    """One French line on what the map shows: the projects' date (« État au … »), themes and statuses, overlay,
-    cross-reading."""
-    state = view.state
-    parts: list[str] = [as_of_phrase(state.as_of_date)] if "projets" in state.layers else []
-    parts += view.selection.filters.describe()
-    if view.overlay is not None:
-        parts.append(f"En contours : {view.overlay.label}")
-    if state.need is not None:
-        reading = next((n for n in view.notes if n.startswith("Lecture croisée")), None)
-        parts.append(reading.rstrip(".") if reading else f"Lecture croisée : {state.need}")
-    return " · ".join(parts)
-
-
-def _dataset_line(label: str, source: str, vintage: str) -> str:
-    text = f"{label} : {source}" if source else label
-    if vintage and vintage not in source:
-        text += f" ({vintage})"
-    return text
-
-
-def source_lines(view: Any) -> list[str]:
-    """French source lines of the footer: indicator(s) with vintage, CNR data, boundaries, basemap."""
-    ind = view.indicator
-    lines = [_dataset_line(ind.label, ind.source, ind.vintage)]
-    if view.overlay is not None:
-        ov = view.overlay
-        lines.append(_dataset_line(ov.label, ov.source, ov.vintage))
-    if {"projets", "reunions"} & set(view.state.layers):
-        lines.append(POINTS_SOURCE)
-    projects = view.selection.projects
-    if "projets" in view.state.layers and "status_recorded_by" in projects.columns:
-        recorded = int((projects["status_recorded_by"].fillna("") != "").sum())
-        if recorded:
-            lines.append(
-                f"Statut de {recorded} projet(s) enregistré après les documents (sources dans l'export des données)"
-            )
-    for sentence in view.boundaries:
-        # The first sentence says which boundaries; the rest is advice for the app user.
-        lines.append(sentence.split(". ")[0].rstrip("."))
-    if view.state.basemap:
-        lines.append(BASEMAP_SOURCE)
-    return lines
-
-
-def production_line(date: dt.date | None = None) -> str:
-    """« Carte produite le 23 novembre 2026 avec cnrmap »."""
-    return f"Carte produite le {format_date(date or dt.date.today())} avec cnrmap"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Print layout
-
-_MAP_DIV = re.compile(r'<div class="folium-map" id="(map_[0-9a-f]+)"\s*>\s*</div>')
-# folium's fitBounds call, given no options. On an image the territories should fill the frame (no zoom
-# snapping: zoom steps leave up to a fifth of the frame empty) without touching it.
-_FIT_BOUNDS = re.compile(r"\b(map_[0-9a-f]+)\.fitBounds\(\s*(\[\[[-0-9., \[\]]+\]\])\s*,\s*\{\}\s*\)")
-FIT_PADDING_PX = 16
-
-_LAYOUT_CSS = """
-html, body { width: 100%; height: 100%; margin: 0; padding: 0; background: #ffffff; }
-body { display: flex; flex-direction: column; overflow: hidden; color: #1f2328;
-       font-family: "Liberation Sans", Arial, Helvetica, "DejaVu Sans", sans-serif; }
-#cnr-head { flex: none; padding: 18px 28px 10px 28px; border-bottom: 3px solid #1f4e79; }
-#cnr-title { margin: 0; font-size: 28px; line-height: 1.2; font-weight: bold; color: #1f2328; }
-#cnr-subtitle { margin-top: 4px; font-size: 15px; color: #555555; }
-#cnr-stage { flex: 1 1 auto; min-height: 0; display: flex; gap: 18px; padding: 12px 28px; }
-#cnr-mapcell { flex: 1 1 auto; position: relative; min-width: 0; border: 1px solid #d0d7de; }
-#cnr-mapcell > .folium-map { position: absolute !important; inset: 0; width: auto !important; height: auto !important; }
-#cnr-legends { flex: none; width: 300px; overflow: hidden; display: flex; flex-direction: column; gap: 12px; }
-.cnr-legend { font: 14px/1.4 "Liberation Sans", Arial, Helvetica, sans-serif; color: #222222;
-              padding: 10px 12px; border: 1px solid #d0d7de; border-radius: 4px; background: #ffffff; }
-.cnr-legend span[style*="width:16px"] { transform: scale(1.15); }
-#cnr-foot { flex: none; display: flex; justify-content: space-between; align-items: flex-end; gap: 24px;
-            padding: 8px 28px 12px 28px; border-top: 1px solid #d0d7de; font-size: 12px; color: #444444; }
-#cnr-sources div { margin-top: 1px; }
-#cnr-made { flex: none; white-space: nowrap; font-weight: bold; color: #1f4e79; }
-/* Interactive parts have no place on an image. */
-.leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-attribution, .cnrmap-legend,
-.leaflet-tooltip-pane, .leaflet-popup-pane { display: none !important; }
-.leaflet-control-scale-line + .leaflet-control-scale-line { display: none !important; }
-.leaflet-fade-anim .leaflet-tile, .leaflet-zoom-anim .leaflet-zoom-animated { transition: none !important; }
-"""
-
-# Shrink the legend column until it fits (many categories plus the points legend on a small image).
-_FIT_LEGENDS_JS = """
-<script>
-(function () {
-  var box = document.getElementById("cnr-legends");
-  var zoom = 1;
-  while (box && box.scrollHeight > box.clientHeight + 1 && zoom > 0.55) {
-    zoom -= 0.05;
-    box.style.zoom = zoom;
-  }
-})();
-</script>
-"""
-
-
-def layout_html(
-    map_html: str,
-    *,
-    title: str,
-    subtitle: str = "",
-    legends: list[str] | None = None,
-    sources: list[str] | None = None,
-    made: str = "",
-) -> str:
-    """Wrap the standalone HTML of a folium map in the print layout.
-
-    Parameters
-    ----------
-    map_html : str
-        Output of :func:`cnrmap.leaflet.assets.inline_html`.
-    title, subtitle : str
-        Plain text (escaped here).
-    legends : list of str
-        HTML of each legend box (:func:`cnrmap.leaflet.legend.legend_html`, already escaped).
-    sources : list of str
-        Plain-text footer lines.
-    made : str
-        Plain text of the production line (right of the footer).
-
-    Returns
-    -------
-    str
-        The HTML document.
-
-    Raises
-    ------
-    DataError
-        If the HTML holds no folium map.
-    """
-    match = _MAP_DIV.search(map_html)
-    if match is None or "</head>" not in map_html:
-        raise DataError("Export impossible : la page de la carte n'a pas la forme attendue (carte folium).")
-    legend_boxes = "".join(f'<div class="cnr-legend">{box}</div>' for box in legends or [])
-    source_divs = "".join(
-        f'<div id="cnr-basemap-source">{html.escape(line)}</div>'
-        if line == BASEMAP_SOURCE
-        else f"<div>{html.escape(line)}</div>"
-        for line in sources or []
-    )
-    subtitle_div = f'<div id="cnr-subtitle">{html.escape(subtitle)}</div>' if subtitle else ""
-    layout = (
-        f'<header id="cnr-head"><h1 id="cnr-title">{html.escape(title)}</h1>{subtitle_div}</header>'
-        f'<main id="cnr-stage"><div id="cnr-mapcell">{match.group(0)}</div>'
-        f'<aside id="cnr-legends">{legend_boxes}</aside></main>'
-        f'<footer id="cnr-foot"><div id="cnr-sources">{source_divs}</div>'
-        f'<div id="cnr-made">{html.escape(made)}</div></footer>'
-        f"{_FIT_LEGENDS_JS}"
-    )
-    head = f"<title>{html.escape(title)}</title><style>{_LAYOUT_CSS}</style></head>"
-    out = map_html[: match.start()] + layout + map_html[match.end() :]
-    padding = f"[{FIT_PADDING_PX}, {FIT_PADDING_PX}]"
-    out = _FIT_BOUNDS.sub(
-        lambda m: f'{m[1]}.options.zoomSnap = 0; {m[1]}.fitBounds({m[2]}, {{"padding": {padding}}})', out, count=1
-    )
-    return out.replace("</head>", head, 1)
-
-
-def view_layout_html(view: Any, title: str, date: dt.date | None = None) -> str:
-    """The print layout of a view (its map, legends, filters and sources)."""
-    from cnrmap.leaflet.assets import inline_html
-    from cnrmap.leaflet.legend import legend_html
-
-    return layout_html(
-        inline_html(view.map),
-        title=title,
-        subtitle=filters_line(view),
-        legends=[legend_html(spec) for spec in view.legends],
-        sources=source_lines(view),
-        made=production_line(date),
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -582,9 +373,11 @@ def render_png(
     page_html = view_layout_html(view, title, date)
     if browser is None:
         with launch(executable) as started:
-            image = capture(started, page_html, dims, title=title, basemap=view.state.basemap, timeout_s=timeout_s)
+            image = capture(
+                started, page_html, dims, title=title, basemap=view.state.basemap == "osm", timeout_s=timeout_s
+            )
     else:
-        image = capture(browser, page_html, dims, title=title, basemap=view.state.basemap, timeout_s=timeout_s)
+        image = capture(browser, page_html, dims, title=title, basemap=view.state.basemap == "osm", timeout_s=timeout_s)
     image.warnings[:0] = list(view.warnings)
     return image
 

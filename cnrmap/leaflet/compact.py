@@ -113,6 +113,8 @@ class CompactChoropleth(folium.map.Layer, RawMacro):
     ----------
     layer : ChoroplethLayer
         Geometries already simplified and rounded (:func:`simplify_for_scale`).
+    outline_min_zoom : float, optional
+        Zoom from which territory outlines are drawn (none below); ``None``: always.
     """
 
     _template = Template(
@@ -132,9 +134,21 @@ class CompactChoropleth(folium.map.Layer, RawMacro):
                 if (col.c) { return data.codes[i]; }
                 return col.d ? col.d[col.i[i]] : col.v[i];
             }
+            var map = {{ this._parent.get_name() }}, thin = {{ this.outline_min_zoom|tojson }};
+            function bare() { return thin !== null && map.getZoom() < thin; }
             var layer = L.geoJson(features, {
-                style: function (f) { return data.styles[data.style[f.id]]; }
+                style: function (f) {
+                    var s = data.styles[data.style[f.id]];
+                    // At national scale thousands of outlines would wash the colours out: none until zoomed in.
+                    return bare() && s.fillOpacity > 0 ? Object.assign({}, s, {weight: 0, opacity: 0}) : s;
+                }
             });
+            if (thin !== null) {
+                var wasBare = bare();
+                map.on("zoomend", function () {
+                    if (bare() !== wasBare) { wasBare = bare(); layer.setStyle(layer.options.style); }
+                });
+            }
             layer.bindTooltip(function (l) {
                 var rows = "";
                 for (var k = 0; k < data.tips.length; k++) {
@@ -153,8 +167,9 @@ class CompactChoropleth(folium.map.Layer, RawMacro):
         """
     )
 
-    def __init__(self, layer: ChoroplethLayer):
+    def __init__(self, layer: ChoroplethLayer, outline_min_zoom: float | None = None):
         super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
+        self.outline_min_zoom = outline_min_zoom
         self._name = "CompactChoropleth"
         self.decoder = topology.DECODER_JS
         # Memo key: the caller's content key when given, else the exact inputs (tuples compare element by

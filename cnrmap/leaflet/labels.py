@@ -1,86 +1,88 @@
-"""Labelled outlines: territories named by a figure, drawn as a dashed outline with a label."""
+"""Place names drawn on the map: each shown from its ``min_zoom`` on (:func:`cnrmap.geo.labels.place_labels`).
+
+Labels are plain Leaflet markers with a text ``divIcon`` in their own pane, above the polygons and below
+the point symbols; they do not catch the mouse, so a click on a name reaches the territory under it.
+"""
 
 from __future__ import annotations
 
-import html
+import json
+from collections.abc import Sequence
 
-import folium
-import geopandas as gpd
-import shapely
-import shapely.ops
-from folium.utilities import JsCode
+from jinja2 import Template
 
-from cnrmap.leaflet.choropleth import feature_collection
-from cnrmap.leaflet.raw import RawGeoJson
+from cnrmap.geo.labels import LINE_HEIGHT, Label
+from cnrmap.leaflet.raw import RawMacro
 
-MARK_COLOUR = "#5a189a"
-
-_BIND_OUTLINE = JsCode(
-    """function (feature, layer) {
-        layer.bindTooltip(feature.properties.label, {sticky: true});
-        layer.bindPopup(feature.properties.popup, {maxWidth: 380});
-    }"""
-)
-_BIND_LABEL = JsCode(
-    """function (feature, layer) {
-        layer.bindPopup(feature.properties.popup, {maxWidth: 380});
-    }"""
-)
-# Inline styles only (streamlit-folium keeps the map's scripts, not the page's style sheets). The icon box is
-# Leaflet's default 12×12 centred on the point: the label is centred on the box's centre.
-_LABEL_STYLE = (
-    "position:absolute;left:6px;top:6px;transform:translate(-50%,-50%);white-space:nowrap;"
-    "background:rgba(255,255,255,0.92);border:1px solid {colour};border-radius:3px;padding:1px 5px;"
-    "font:12px/1.3 Arial,Helvetica,sans-serif;color:#222;box-shadow:0 1px 3px rgba(0,0,0,.3)"
-)
+LABEL_PANE = "cnrmapLabels"
+FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"
+# Text with a white halo, readable over any class colour.
+_HALO = "0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 1px 1px 0 #fff, -1px -1px 0 #fff"
+_STYLES = {
+    "inset": "font-weight:bold;color:#333333",
+    "place": "font-weight:bold;color:#000000",
+    "code": "font-weight:bold;color:#1f2328",
+    "prefecture": "font-weight:600;color:#2b2b2b",
+    "commune": "font-weight:600;color:#2b2b2b",
+}
 
 
-def label_point(geometry: shapely.Geometry) -> shapely.Point:
-    """Where a label reads best: the point farthest inside the largest part (pole of inaccessibility)."""
-    parts = list(getattr(geometry, "geoms", [geometry]))
-    largest = max(parts, key=lambda g: g.area)
-    if largest.geom_type != "Polygon" or largest.area == 0:
-        return shapely.point_on_surface(geometry)
-    return shapely.ops.polylabel(largest, tolerance=max(largest.length / 500, 1e-5))
+def label_rows(labels: Sequence[Label]) -> list[list]:
+    """``[lat, lon, min_zoom, kind, size, dx, dy, text]`` per label (the text is escaped in the browser)."""
+    return [
+        [round(lb.lat, 5), round(lb.lon, 5), lb.min_zoom, lb.kind, lb.size, round(lb.offset[0], 1),
+         round(lb.offset[1], 1), lb.text]
+        for lb in labels
+    ]  # fmt: skip
 
 
-def labelled_outlines(
-    gdf: gpd.GeoDataFrame, name: str, colour: str = MARK_COLOUR, permanent: bool = True
-) -> folium.FeatureGroup:
-    """``gdf`` (``label`` and ``popup`` as plain text, ``geometry``) as dashed outlines with their label.
+def label_styles() -> dict[str, str]:
+    """Inline style of each kind of label (streamlit-folium keeps the map's scripts, not its stylesheets)."""
+    base = f"font-family:{FONT};line-height:{LINE_HEIGHT};text-shadow:{_HALO};white-space:nowrap;"
+    return {kind: base + style for kind, style in _STYLES.items()}
 
-    ``permanent``: the label is written on the map (a text marker inside each territory, which keeps its place when
-    the map is resized); otherwise it shows on hover (a national view, where labels would cover each other). Only
-    the outline is interactive (no fill): a click inside still reaches the territory below. Text is escaped here.
-    """
-    out = gdf.reset_index(drop=True).assign(
-        label=[html.escape(str(t)) for t in gdf["label"]],
-        popup=[html.escape(str(t)).replace("\n", "<br>") for t in gdf["popup"]],
-    )
-    group = folium.FeatureGroup(name=html.escape(name))
-    RawGeoJson(
-        feature_collection(out, ["label", "popup"]),
-        style_function=lambda _f: {"color": colour, "weight": 2.5, "dashArray": "6 4", "fill": False, "opacity": 1},
-        on_each_feature=_BIND_OUTLINE,
-        control=False,
-    ).add_to(group)
-    if permanent:
-        style = _LABEL_STYLE.format(colour=colour)
-        points = [label_point(g) for g in out.geometry]
-        features = [
-            {
-                "type": "Feature",
-                "id": f"label-{i}",
-                "properties": {"html": f'<div style="{style}">{label}</div>', "popup": popup},
-                "geometry": shapely.geometry.mapping(point),
+
+class PlaceLabels(RawMacro):
+    """The labels of a map, shown or hidden on each zoom change by comparing the zoom with their ``min_zoom``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var pane = map.createPane({{ this.pane|tojson }});
+            pane.style.zIndex = 450;
+            pane.style.pointerEvents = "none";
+            var rows = {{ this.rows }}, styles = {{ this.styles }}, group = L.layerGroup(), markers = [];
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i], span = document.createElement("span");
+                span.className = "cnrmap-label-text cnrmap-label-" + r[3];
+                span.style.cssText = (styles[r[3]] || "") + ";font-size:" + r[4] + "px;position:absolute;left:0;top:0;"
+                    + "transform:translate(calc(-50% + " + r[5] + "px),calc(-50% + " + r[6] + "px))";
+                span.textContent = r[7];
+                var icon = L.divIcon({className: "cnrmap-label", html: span, iconSize: null});
+                markers.push(L.marker([rows[i][0], rows[i][1]], {icon: icon, pane: {{ this.pane|tojson }},
+                                                                interactive: false, keyboard: false}));
             }
-            for i, (label, popup, point) in enumerate(zip(out["label"], out["popup"], points, strict=True))
-        ]
-        RawGeoJson(
-            {"type": "FeatureCollection", "features": features},
-            marker=folium.Marker(icon=folium.DivIcon(class_name="cnrmap-label")),
-            style_function=lambda f: {"html": f["properties"]["html"]},
-            on_each_feature=_BIND_LABEL,
-            control=False,
-        ).add_to(group)
-    return group
+            function refresh() {
+                var z = map.getZoom() + 1e-6;
+                for (var k = 0; k < rows.length; k++) {
+                    var shown = z >= rows[k][2];
+                    if (shown && !group.hasLayer(markers[k])) { group.addLayer(markers[k]); }
+                    else if (!shown && group.hasLayer(markers[k])) { group.removeLayer(markers[k]); }
+                }
+            }
+            map.on("zoomend", refresh);
+            group.addTo(map);
+            map.whenReady(refresh);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: Sequence[Label]):
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.pane = LABEL_PANE
+        self.rows = json.dumps(label_rows(labels), ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+        self.styles = json.dumps(label_styles(), separators=(",", ":"))

@@ -1,13 +1,12 @@
-"""Legends: their content (:class:`LegendSpec`) and their HTML, drawn with inline styles only."""
+"""Legends: their content (:class:`LegendSpec`) and their HTML (inline styles only), shown beside the map."""
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass
 
-from jinja2 import Template
-
-from cnrmap.leaflet.raw import RawMacro
+from cnrmap.leaflet.points import donut_svg
 
 # Territories with no value: light grey with a dashed outline (the legend swatch and the map agree).
 MISSING_COLOUR = "#d9d9d9"
@@ -20,7 +19,8 @@ class LegendItem:
     """One legend row.
 
     ``kind`` is ``fill`` (filled square), ``missing`` (grey, dashed outline), ``outline`` (coloured outline),
-    ``point``, ``point_wide`` (hollow dashed circle) or ``point_small``.
+    ``point``, ``point_small``, ``group`` (count symbol of several projects at one place) or ``wide`` (count
+    symbol of a department's department-wide projects, dashed border).
     """
 
     label: str
@@ -37,57 +37,30 @@ class LegendSpec:
     notes: tuple[str, ...] = ()
 
 
-class Legend(RawMacro):
-    """A plain HTML legend drawn as a Leaflet control (no external CSS or JS)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function (map) {
-            var div = L.DomUtil.create("div", "cnrmap-legend");
-            div.style.cssText = {{ this.box_style|tojson }};
-            div.innerHTML = {{ this.html|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, spec: LegendSpec, position: str = "bottomright"):
-        super().__init__()
-        self._name = "Legend"
-        self.spec = spec
-        self.position = position
-        self.html = legend_html(spec)
-        self.box_style = _BOX_STYLE
-
-
-# Inline styles only: streamlit-folium keeps the map's scripts but not the page header.
-_BOX_STYLE = (
-    "background:rgba(255,255,255,0.93);padding:6px 9px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);"
-    "font:12px/1.35 Arial,Helvetica,sans-serif;color:#222;max-width:260px"
-)
-
-
 _ROW = "display:flex;align-items:center;margin:2px 0"
 
 
 _SWATCH = "display:inline-block;width:16px;height:12px;margin-right:6px;flex:none;box-sizing:border-box;"
 
 
+# Sample status split of the count symbols in the legend (realised, in progress, not stated).
+_SAMPLE_PARTS = (("#009e73", 2), ("#cc79a7", 1), ("#ffffff", 1))
+
+
 def _swatch(item: LegendItem) -> str:
     c = html.escape(item.colour)
+    if item.kind in ("group", "wide"):
+        # An image, not inline SVG: pages that sanitise HTML (Streamlit's st.html) keep images, drop SVG.
+        svg = donut_svg(_SAMPLE_PARTS, 20, dashed=item.kind == "wide")
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+        return f'<img src="{src}" alt="" width="20" height="20" style="margin-right:6px;flex:none">'
+
     if item.kind == "missing":
         style = f"background:{c};border:1.5px dashed {MISSING_OUTLINE}"
     elif item.kind == "outline":
         style = f"background:#fff;border:2.5px solid {c}"
     elif item.kind == "point":
         style = f"background:{c};border:1.5px solid #222;border-radius:50%;width:12px"
-    elif item.kind == "point_wide":
-        style = f"background:transparent;border:2px dashed {c};border-radius:50%;width:16px;height:16px"
     elif item.kind == "point_small":
         style = f"background:{c};border:1px solid #fff;border-radius:50%;width:8px;height:8px;margin:0 10px 0 4px"
     else:

@@ -1,0 +1,291 @@
+"""Place names on the map, and the rule that keeps them from overlapping.
+
+Each label has a priority; it is shown from the zoom level at which it no longer overlaps any label of
+higher priority that is itself shown, at the best of a few positions around its point (:func:`place_labels`).
+The rule works in Web Mercator pixels, where two points' distance doubles with each zoom level while texts
+and their offsets keep their size: the zooms over which two boxes overlap are computed exactly, so the
+browser only compares the zoom with each label's ``min_zoom``.
+Text boxes are estimated generously (:func:`text_box`); the browser test measures the real ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from cnrmap.config import Settings
+from cnrmap.errors import DataError
+from cnrmap.geo import insets as inset_geo
+
+# Average advance of a character of the label font as a share of its size (bold sans-serif, generous),
+# and the free space kept around each label, in pixels.
+CHAR_WIDTH = 0.64
+LINE_HEIGHT = 1.25
+MARGIN_PX = 3.0
+MAX_ZOOM = 19.0
+# Point symbols are drawn smaller at national scale: (zoom from which, size factor), shared with the browser.
+SYMBOL_SCALES: tuple[tuple[float, float], ...] = ((-math.inf, 0.7), (7.0, 0.85), (8.5, 1.0))
+# Distances (pixels) between a point and the near edge of its name when the name cannot sit on the point.
+OFFSET_GAPS = (4.0, 20.0)
+TILE = 256.0
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name to write at ``(lon, lat)`` (centre of its text), with its priority (higher wins).
+
+    ``kind`` (``inset``, ``place``, ``code``, ``prefecture``, ``commune``, ``obstacle``) sets the style;
+    ``size`` is the font size in pixels; ``box`` replaces the text's estimated size (obstacles); ``min_zoom``
+    and ``offset`` (pixels from the point to the text's centre, screen axes) are set by :func:`place_labels`.
+    """
+
+    text: str
+    lon: float
+    lat: float
+    priority: float
+    kind: str = "prefecture"
+    size: int = 11
+    min_zoom: float = 0.0
+    department: str = ""
+    box: tuple[float, float] | None = None
+    offset: tuple[float, float] = (0.0, 0.0)
+
+
+def obstacle(lon: float, lat: float, size: float) -> Label:
+    """A point symbol of ``size`` pixels that names must not cover (placed first, never drawn as text)."""
+    return Label("", lon, lat, 1e11, "obstacle", box=(size, size))
+
+
+def text_box(label: Label) -> tuple[float, float]:
+    """Estimated width and height of a label's text (or its given ``box``), in pixels."""
+    if label.box is not None:
+        return label.box
+    return len(label.text) * label.size * CHAR_WIDTH + 4, label.size * LINE_HEIGHT + 2
+
+
+def _world(labels: Sequence[Label]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in Web Mercator pixels at zoom 0 (256 per world width), ``y`` pointing down as on screen."""
+    x, y = inset_geo.to_mercator(np.array([lb.lon for lb in labels]), np.array([lb.lat for lb in labels]))
+    scale = TILE / (2 * math.pi * inset_geo.EARTH_RADIUS)
+    return x * scale, -y * scale
+
+
+def _axis_interval(d: float, offset: float, reach: float) -> tuple[float, float] | None:
+    """The scale factors ``t > 0`` for which ``|d·t + offset| < reach`` (an open interval), or ``None``."""
+    if d == 0:
+        return (0.0, math.inf) if abs(offset) < reach else None
+    lo, hi = sorted(((-reach - offset) / d, (reach - offset) / d))
+    lo = max(lo, 0.0)
+    return (lo, hi) if hi > lo else None
+
+
+def overlap_zooms(
+    dx: float, dy: float, offset: tuple[float, float], reach: tuple[float, float]
+) -> tuple[float, float] | None:
+    """Zooms ``(from, to)`` over which two boxes overlap, or ``None`` if never.
+
+    ``dx``, ``dy``: distance of their anchor points at zoom 0 (pixels, doubling with each zoom level);
+    ``offset``: difference of their fixed pixel offsets; ``reach``: sum of their half-sizes plus the margin.
+    On each axis the boxes overlap while ``|d·2^z + offset| < reach``, an interval of ``2^z``.
+    """
+    x = _axis_interval(dx, offset[0], reach[0])
+    y = _axis_interval(dy, offset[1], reach[1])
+    if x is None or y is None:
+        return None
+    lo, hi = max(x[0], y[0]), min(x[1], y[1])
+    if hi <= lo:
+        return None
+    return (math.log2(lo) if lo > 0 else -math.inf, math.log2(hi) if math.isfinite(hi) else math.inf)
+
+
+def _offsets(box: tuple[float, float], kind: str) -> list[tuple[float, float]]:
+    """Where a name may go around its point (pixels, screen axes): on it, then below, above, right or left of
+    it, close, then far enough to clear a point symbol."""
+    if kind in ("obstacle", "inset", "code"):
+        return [(0.0, 0.0)]
+    w, h = box
+    out = [(0.0, 0.0)]
+    for gap in OFFSET_GAPS:
+        out += [(0.0, h / 2 + gap), (0.0, -h / 2 - gap), (w / 2 + gap, 0.0), (-w / 2 - gap, 0.0)]
+    return out
+
+
+def _overlap_end(
+    dx: float, dy: float, shift: tuple[float, float], a: Label, b: Label, box_a: tuple, box_b: tuple
+) -> float | None:
+    """The zoom up to which two labels overlap (``None``: never), point symbols at their size of each zoom range."""
+    ranges = SYMBOL_SCALES if "obstacle" in (a.kind, b.kind) else ((-math.inf, 1.0),)
+    end = None
+    for k, (start, factor) in enumerate(ranges):
+        stop = ranges[k + 1][0] if k + 1 < len(ranges) else math.inf
+        fa = factor if a.kind == "obstacle" else 1.0
+        fb = factor if b.kind == "obstacle" else 1.0
+        reach = ((box_a[0] * fa + box_b[0] * fb) / 2 + MARGIN_PX, (box_a[1] * fa + box_b[1] * fb) / 2 + MARGIN_PX)
+        span = overlap_zooms(dx, dy, shift, reach)
+        if span is None or span[1] <= start or span[0] >= stop:
+            continue
+        end = min(span[1], stop)
+    return end
+
+
+def place_labels(labels: Iterable[Label], max_zoom: float = MAX_ZOOM) -> list[Label]:
+    """Choose where each name goes around its point, and the zoom from which it shows, so that none overlap.
+
+    Labels are taken by decreasing priority (ties: given order). For each position tried (on the point,
+    then below, above, right, left of it, at a fixed pixel distance), a label must wait, after each label of
+    higher priority, until the zoom from which the two no longer overlap — but only when they would overlap
+    while the other one is shown (from its ``min_zoom`` on). The position that shows soonest is kept. Both
+    being shown from their ``min_zoom`` on, two labels shown at the same zoom never overlap.
+
+    Returns
+    -------
+    list of Label
+        The labels shown at some zoom up to ``max_zoom``, in priority order, ``min_zoom`` and ``offset`` set.
+    """
+    ordered = sorted(labels, key=lambda lb: -lb.priority)
+    if not ordered:
+        return []
+    x, y = _world(ordered)
+    boxes = np.array([text_box(lb) for lb in ordered], dtype=float)
+    options = [_offsets(tuple(boxes[j]), lb.kind) for j, lb in enumerate(ordered)]
+    reach_off = np.array([[max(abs(o[0]) for o in opts), max(abs(o[1]) for o in opts)] for opts in options])
+    placed: list[tuple[int, tuple[float, float], float]] = []
+    # Arrays of the placed labels, for a quick bound that skips pairs which cannot overlap while both shown.
+    px, py, pzoom, poff, pbox = [], [], [], [], []
+    out = []
+    for j, label in enumerate(ordered):
+        best: tuple[float, tuple[float, float]] = (math.inf, (0.0, 0.0))
+        near: list[int] = []
+        if placed and label.kind != "obstacle":
+            dx, dy = np.abs(np.array(px) - x[j]), np.abs(np.array(py) - y[j])
+            bx = (np.array(pbox)[:, 0] + boxes[j][0]) / 2 + MARGIN_PX + np.abs(np.array(poff)[:, 0]) + reach_off[j][0]
+            by = (np.array(pbox)[:, 1] + boxes[j][1]) / 2 + MARGIN_PX + np.abs(np.array(poff)[:, 1]) + reach_off[j][1]
+            with np.errstate(divide="ignore"):
+                bound = np.minimum(np.log2(bx / dx), np.log2(by / dy))
+            near = np.flatnonzero(bound > np.array(pzoom)).tolist()
+        for offset in options[j]:
+            zoom = 0.0
+            # Symbols are always drawn: only names give way (to symbols and to each other).
+            for k in near:
+                i, offset_i, zoom_i = placed[k]
+                shift = (offset[0] - offset_i[0], offset[1] - offset_i[1])
+                end = _overlap_end(x[j] - x[i], y[j] - y[i], shift, ordered[i], label, boxes[i], boxes[j])
+                if end is not None and end > zoom_i:
+                    zoom = max(zoom, end)
+                if zoom >= best[0]:
+                    break
+            if zoom < best[0]:
+                best = (zoom, offset)
+        zoom, offset = best
+        if zoom > max_zoom:
+            continue
+        placed.append((j, offset, zoom))
+        px.append(x[j])
+        py.append(y[j])
+        pzoom.append(zoom)
+        poff.append(offset)
+        pbox.append(boxes[j])
+        out.append(replace(label, min_zoom=round(zoom, 3), offset=offset))
+    return out
+
+
+def label_point(geom: shapely.Geometry) -> tuple[float, float]:
+    """A point well inside a polygon (its largest part's pole of inaccessibility, approximately)."""
+    if geom.geom_type == "MultiPolygon":
+        geom = max(geom.geoms, key=lambda g: g.area)
+    point = shapely.ops.polylabel(geom, tolerance=0.01) if geom.geom_type == "Polygon" else geom.centroid
+    return float(point.x), float(point.y)
+
+
+PREFECTURES = "prefectures.csv"
+
+
+def load_prefectures(settings: Settings) -> pd.DataFrame:
+    """The chefs-lieux table (``data/reference/prefectures.csv``): department, commune, name, point, population.
+
+    Raises
+    ------
+    DataError
+        If the table is missing (French message with the command that rebuilds it).
+    """
+    path = settings.data_dir / "reference" / PREFECTURES
+    try:
+        table = pd.read_csv(path, dtype={"department_code": str, "commune_code": str, "name": str})
+    except OSError as exc:
+        raise DataError(
+            f"Table des chefs-lieux absente : {path}.",
+            hint="Régénérer : python -m tools.reference_tables --from DOSSIER_DU_MIROIR",
+        ) from exc
+    table["population"] = pd.to_numeric(table["population"], errors="coerce").fillna(0)
+    return table
+
+
+def prefecture_labels(prefectures: pd.DataFrame, departments: Iterable[str]) -> list[Label]:
+    """Labels of the chef-lieu of each department (``code``, ``name``, ``lon``, ``lat``, ``population``)."""
+    rows = prefectures[prefectures["department_code"].isin(set(departments))]
+    return [
+        Label(str(r.name), float(r.lon), float(r.lat), float(r.population or 0), "prefecture",
+              department=str(r.department_code))  # fmt: skip
+        for r in rows.itertuples()
+    ]
+
+
+def commune_labels(communes: gpd.GeoDataFrame, populations: Mapping[str, int], limit: int) -> list[Label]:
+    """Labels of the ``limit`` most populous communes of a layer (``code``, ``name``, geometry)."""
+    pops = communes["code"].map(populations).fillna(0)
+    top = communes.assign(population=pops).nlargest(limit, "population")
+    out = []
+    for row in top.itertuples():
+        if row.geometry is None or row.geometry.is_empty:
+            continue
+        lon, lat = label_point(row.geometry)
+        department = str(getattr(row, "department_code", "") or "")
+        out.append(Label(str(row.name), lon, lat, float(row.population), "commune", department=department))
+    return out
+
+
+def code_labels(departments: gpd.GeoDataFrame) -> list[Label]:
+    """The department codes at a point inside each department (above every place name)."""
+    out = []
+    for row in departments.itertuples():
+        if row.geometry is None or row.geometry.is_empty:
+            continue
+        lon, lat = label_point(row.geometry)
+        out.append(Label(str(row.code), lon, lat, 1e8, "code", department=str(row.code)))
+    return out
+
+
+def relocated(labels: Sequence[Label], paris_copies: bool) -> list[Label]:
+    """Labels of overseas places moved into their insets (and copies of Paris' ones in its inset)."""
+    out = []
+    for label in labels:
+        department = label.department
+        inset = inset_geo.inset_of(department) if department else None
+        targets = [inset] if inset else []
+        if paris_copies and department in inset_geo.PARIS.departments:
+            targets.append(inset_geo.PARIS)
+            out.append(label)
+        elif inset is None:
+            out.append(label)
+        for target in targets:
+            x, y = inset_geo.to_mercator(np.array([label.lon]), np.array([label.lat]))
+            lon, lat = inset_geo.to_degrees(*target.forward(x, y))
+            out.append(replace(label, lon=round(float(lon[0]), 5), lat=round(float(lat[0]), 5)))
+    return out
+
+
+def inset_labels(shown: Sequence[inset_geo.Inset]) -> list[Label]:
+    """The names of the insets, in the strip at the top of their frames (always shown)."""
+    out = []
+    for inset in shown:
+        minx, _, maxx, maxy = inset.frame_bounds()
+        strip_y = maxy - inset_geo.NAME_STRIP / 2
+        lon, lat = inset_geo.to_degrees(np.array([(minx + maxx) / 2]), np.array([strip_y]))
+        out.append(Label(inset.name, float(lon[0]), float(lat[0]), 1e12, "inset", size=10))
+    return out
