@@ -75,7 +75,7 @@ def open_map(page, url: str, legend_text: str):
 def test_nouvelle_aquitaine_by_commune_apl_2023(browser, app_url):
     outside: list[str] = []
     page = offline_page(browser, outside)
-    frame = open_map(page, f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&basemap=0",
+    open_map(page, f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&basemap=0",
                      "Seuil usuel de sous-densité")  # fmt: skip
     legend = page.locator(LEGEND, has_text="Seuil usuel").first.inner_text()
     assert "Accessibilité potentielle localisée (APL) aux médecins généralistes, 2023" in legend
@@ -90,7 +90,7 @@ def test_evolution_2015_2023_has_its_sign_convention_in_the_legend(browser, app_
     outside: list[str] = []
     page = offline_page(browser, outside)
     url = f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&from_year=2015&basemap=0"
-    frame = open_map(page, url, "hausse = meilleur accès")
+    open_map(page, url, "hausse = meilleur accès")
     legend = page.locator(LEGEND, has_text="hausse").first.inner_text()
     assert "Évolution de l'APL aux médecins généralistes, 2015 → 2023" in legend
     assert "symétriques autour de 0" in legend and "−" in legend
