@@ -6,8 +6,9 @@ re-reading files. Data problems stop the page with a French message, never a tra
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -104,11 +105,29 @@ def indicators() -> dict:
 def view(state, extra_key: str = "", _extra: dict | None = None):
     """The map of ``state``; ``extra_key`` identifies the session's imported indicators in ``_extra``.
 
-    Few entries: a view of France by commune holds about 20 MB, and a new view costs 0.2 s once warm.
+    Few entries: a view of France by commune holds about 15 MB, and a new view costs 0.2 s once warm. Two
+    sessions asking for the same view at once: Streamlit builds it once (a lock per key), the other waits.
+    Different views are built one at a time (:func:`cnrmap.memory.build_slot`).
     """
     from cnrmap.carte.compose import build_view
+    from cnrmap.memory import build_slot
 
-    return build_view(state, settings(), cnr_data(), extra_indicators=_extra)
+    with build_slot():
+        return build_view(state, settings(), cnr_data(), extra_indicators=_extra)
+
+
+def view_download(state, extra_key: str, extra: dict | None, make: Callable[[Any], bytes]) -> Callable[[], bytes]:
+    """A download of ``make(view)`` computed on click, holding the view's key rather than the view.
+
+    Streamlit keeps a session's deferred downloads, and the globals of its last run that its callbacks refer
+    to, while the session lives (and ``server.disconnectedSessionTTL``, 2 minutes, after its tab is closed):
+    a national view weighs about 15 MB. On click the view is read again from :func:`view`.
+    """
+    return functools.partial(_view_download, state, extra_key, extra, make)
+
+
+def _view_download(state, extra_key: str, extra: dict | None, make: Callable[[Any], bytes]) -> bytes:
+    return make(view(state, extra_key, _extra=extra))
 
 
 @st.cache_data(show_spinner=False)

@@ -1,5 +1,7 @@
 """Carte: the layered map of indicators, CNR projects and meetings, with its controls and detail panel."""
 
+from functools import partial
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -18,6 +20,7 @@ from cnrmap.indicators import cnr as cnr_indicators
 from cnrmap.indicators import registry
 
 PLACES_SHOWN = 30
+IMPORTS_KEPT = 3  # imported indicators a session keeps (the oldest goes): each is up to 35,000 values
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
 st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
@@ -89,7 +92,10 @@ def import_upload() -> None:
         indicator = cnr_indicators.imported_indicator(
             result.values, result.level, name, st.session_state.import_unit, upload.name
         )
+        imported.pop(indicator.id, None)
         imported[indicator.id] = indicator
+        while len(imported) > IMPORTS_KEPT:
+            imported.pop(next(iter(imported)))
         st.session_state.level, st.session_state.indicator = indicator.level, indicator.id
         table = result.table()
     st.session_state.import_outcome = ("report", result.report.to_french(), table)
@@ -168,7 +174,7 @@ with st.sidebar:
             if table is not None:
                 st.download_button(
                     "Télécharger l'indicateur avec les noms (CSV)",
-                    to_csv_bytes(table, variant="utf8-bom"),
+                    partial(to_csv_bytes, table, variant="utf8-bom"),  # made on click, not at every rerun
                     file_name="indicateur-importe.csv",
                 )
 
@@ -266,19 +272,19 @@ with st.expander("Exporter la carte et ses données"):
     columns = st.columns(3)
     columns[0].download_button(
         "Territoires (CSV UTF-8)",
-        lambda: export_data.territories_csv(view, "utf8-bom"),
+        cached.view_download(state, extra_key, imported, partial(export_data.territories_csv, variant="utf8-bom")),
         "cnr-territoires.csv",
         "text/csv",
     )
     columns[1].download_button(
         "Territoires (CSV tableur ;)",
-        lambda: export_data.territories_csv(view, "semicolon"),
+        cached.view_download(state, extra_key, imported, partial(export_data.territories_csv, variant="semicolon")),
         "cnr-territoires-pv.csv",
         "text/csv",
     )
     columns[2].download_button(
         "Territoires (GeoJSON)",
-        lambda: export_data.territories_geojson(view),
+        cached.view_download(state, extra_key, imported, export_data.territories_geojson),
         "cnr-territoires.geojson",
         "application/geo+json",
     )
@@ -286,3 +292,7 @@ with st.expander("Exporter la carte et ses données"):
 # A toggle, not an expander: an expander's content is sent to the browser even closed (35,000 rows for France).
 if st.toggle(f"Afficher le tableau des {len(view.table)} territoires", key="show_table"):
     st.dataframe(export_data.territories_frame(view), hide_index=True)
+
+# The session keeps this run's globals while it lives (its callbacks and format functions refer to them), and
+# 2 minutes after its tab is closed: the view (up to 15 MB for France by commune) stays in the shared cache only.
+del view
