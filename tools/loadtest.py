@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import threading
@@ -100,6 +101,7 @@ class Wave:
     outcomes: list[Outcome]
     rss_after_mb: float = 0.0
     peak_mb: float = 0.0
+    server_cpu_s: float = 0.0
 
 
 @dataclass
@@ -141,6 +143,15 @@ class MemorySampler:
 
     def now_mb(self) -> float:
         return sum(resident_memory_mb(pid)[0] for pid in self.pids)
+
+    def cpu_seconds(self) -> float:
+        """Processor time the processes have used so far (user + system, ``/proc/<pid>/stat``)."""
+        total = 0.0
+        for pid in self.pids:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def peak_mb(self) -> float:
         """Highest sampled sum; for one process, its own peak (``VmHWM``) which no sampling can miss."""
@@ -209,11 +220,12 @@ async def _waves(base_url: str, sessions: int, rounds: int, sampler: MemorySampl
             contexts.append(context)
         for wave in range(1 + rounds):
             views = views_for(sessions, wave)
+            cpu = sampler.cpu_seconds()
             outcomes = await asyncio.gather(
                 *(_visit(c, base_url, v, timeout) for c, v in zip(contexts, views, strict=True))
             )
             await asyncio.sleep(1)  # let the last reruns finish before reading the memory
-            waves.append(Wave(list(outcomes), sampler.now_mb(), sampler.peak_mb()))
+            waves.append(Wave(list(outcomes), sampler.now_mb(), sampler.peak_mb(), sampler.cpu_seconds() - cpu))
         await browser.close()
     return waves
 
@@ -271,6 +283,8 @@ def report(runs: Sequence[Run]) -> str:
             "",
             f"- Vague simultanée : {len(done)}/{len(first.outcomes)} cartes dessinées, la plus lente après "
             + (f"{max(done):.1f} s (médiane {statistics.median(done):.1f} s)." if done else "—."),
+            f"- Temps de processeur du serveur pendant la vague : {first.server_cpu_s:.1f} s (le reste du temps "
+            "d'attente est celui du navigateur, qui dessine les cartes sur la même machine).",
             f"- Mémoire résidente du serveur : {r.start_mb:.0f} Mo au démarrage, maximum {first.peak_mb:.0f} Mo "
             f"pendant la vague, {first.rss_after_mb:.0f} Mo après.",
         ]
@@ -278,7 +292,8 @@ def report(runs: Sequence[Run]) -> str:
             drawn = [o.seconds for o in wave.outcomes if o.seconds is not None]
             lines.append(
                 f"- Vague {i + 1} ({len(wave.outcomes)} nouvelles vues) : {len(drawn)}/{len(wave.outcomes)} "
-                f"dessinées (la plus lente : {max(drawn, default=0):.1f} s) ; mémoire {wave.rss_after_mb:.0f} Mo "
+                f"dessinées (la plus lente : {max(drawn, default=0):.1f} s, serveur {wave.server_cpu_s:.1f} s de "
+                f"processeur) ; mémoire {wave.rss_after_mb:.0f} Mo "
                 f"après, maximum depuis le démarrage {wave.peak_mb:.0f} Mo."
             )
         if len(r.waves) > 1:
