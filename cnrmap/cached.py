@@ -130,6 +130,19 @@ def _view_download(state, extra_key: str, extra: dict | None, make: Callable[[An
     return make(view(state, extra_key, _extra=extra))
 
 
+def forget_upload(upload) -> None:
+    """Drop an uploaded file's bytes from the server now; Streamlit keeps them until the session ends otherwise.
+
+    Uses the script run context's ``uploaded_file_mgr`` (pinned by ``tests/test_server_memory.py``). The page also gives
+    its uploader a new key, so that the widget no longer names the file.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    if upload is not None and context is not None:
+        context.uploaded_file_mgr.remove_file(context.session_id, upload.file_id)
+
+
 @st.cache_data(show_spinner=False)
 def search_places() -> dict[str, str]:
     """Search entries « name (code) » → territory or commune key, from the installed references."""

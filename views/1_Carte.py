@@ -71,8 +71,14 @@ def go_to_place() -> None:
             st.session_state.level = "commune"
 
 
+def upload_key() -> str:
+    """The uploader's key: a new one after each import, so that the widget forgets the file."""
+    round_ = st.session_state.get("upload_round", 0)
+    return f"upload_{round_}" if round_ else "upload"
+
+
 def import_upload() -> None:
-    upload = st.session_state.get("upload")
+    upload = st.session_state.get(upload_key())
     if upload is None:
         return
     name = st.session_state.import_name or upload.name
@@ -99,6 +105,16 @@ def import_upload() -> None:
         st.session_state.level, st.session_state.indicator = indicator.level, indicator.id
         table = result.table()
     st.session_state.import_outcome = ("report", result.report.to_french(), table)
+
+
+def import_and_forget() -> None:
+    """Import, then drop the file, accepted or refused: the session keeps the indicator or the message only."""
+    upload = st.session_state.get(upload_key())
+    try:
+        import_upload()
+    finally:
+        cached.forget_upload(upload)
+        st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1
 
 
 with st.sidebar:
@@ -160,10 +176,12 @@ with st.sidebar:
     if st.session_state.need in ("seuil_sans_projet", "projet_hors_besoin"):
         st.number_input("Seuil (par défaut : valeur France)", key="threshold")
     with st.expander("Importer un indicateur"):
-        st.file_uploader("Fichier CSV ou XLSX (codes INSEE et valeurs)", type=["csv", "txt", "xlsx"], key="upload")
+        st.file_uploader("Fichier CSV ou XLSX (codes INSEE et valeurs)", type=["csv", "txt", "xlsx"], key=upload_key())
         st.text_input("Nom de l'indicateur", key="import_name")
         st.text_input("Unité", key="import_unit")
-        st.button("Importer", key="import", on_click=import_upload, disabled=st.session_state.get("upload") is None)
+        st.button(
+            "Importer", key="import", on_click=import_and_forget, disabled=st.session_state.get(upload_key()) is None
+        )
         outcome = st.session_state.get("import_outcome")
         if outcome:
             kind, text, table = outcome

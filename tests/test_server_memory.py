@@ -1,7 +1,7 @@
-"""Several sessions asking for maps at once: one build per view, one heavy build at a time.
+"""The server's memory with many sessions: one build per view, one heavy build at a time, small sessions.
 
-The page gets its map from :func:`cnrmap.cached.view` (``st.cache_resource``). These tests call it from
-threads, as the Streamlit server does for simultaneous sessions, with the real build replaced by one that
+The page gets its map from :func:`cnrmap.cached.view` (``st.cache_resource``). The concurrency tests call it
+from threads, as the Streamlit server does for simultaneous sessions, with the real build replaced by one that
 waits until the test lets it finish, and check where the other threads wait (not how long).
 """
 
@@ -116,3 +116,22 @@ def test_a_session_does_not_keep_its_view_once_the_cache_drops_it():
     alive = [o for o in gc.get_objects() if isinstance(o, ViewResult)]
     assert alive == []
     assert at.session_state["territory"] == "region:93"  # the session itself is still there
+
+
+def test_forget_upload_removes_the_file_from_streamlit(monkeypatch):
+    """The Streamlit internals :func:`cnrmap.cached.forget_upload` relies on (script run context, file manager)."""
+    from types import SimpleNamespace
+
+    import streamlit.runtime.scriptrunner as scriptrunner
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
+
+    manager = MemoryUploadedFileManager("/_stcore/upload_file")
+    record = UploadedFileRec(file_id="f1", name="bombe.xlsx", type="application/zip", data=b"x" * 1000)
+    manager.add_file("session", record)
+    context = SimpleNamespace(uploaded_file_mgr=manager, session_id="session")
+    monkeypatch.setattr(scriptrunner, "get_script_run_ctx", lambda suppress_warning=False: context)
+    upload = UploadedFile(record, SimpleNamespace(upload_url="", delete_url=""))
+    cached.forget_upload(upload)
+    assert manager.get_files("session", ["f1"]) == []
+    cached.forget_upload(None)  # nothing uploaded: nothing to do
