@@ -136,6 +136,10 @@ def test_export_button_prepares_a_png():
     assert not at.exception and not at.error
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Télécharger l'image (PNG)" in labels
+    # Another view: the image of the previous one is neither offered nor kept in the session.
+    at.selectbox(key="territory").select("departement:83").run()
+    assert "Télécharger l'image (PNG)" not in [b.proto.label for b in at.get("download_button")]
+    assert "export_image" not in at.session_state
 
 
 def test_imported_indicator_becomes_a_layer(monkeypatch, mirror_dir):

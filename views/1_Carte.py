@@ -282,11 +282,15 @@ with st.expander("Exporter la carte et ses données"):
     if st.button("Préparer l'image", key="export_go"):
         try:
             with st.spinner("Dessin de l'image dans un navigateur sans écran…"):
-                st.session_state.export_image = export_png.render_png(view, size=size, title=title).data
+                image = export_png.render_png(view, size=size, title=title).data
+                st.session_state.export_image = (new_params, image)  # one image per session, of this view
         except DataError as exc:
             cached.show_error(exc)
+    if st.session_state.get("export_image", (None,))[0] != new_params:
+        st.session_state.pop("export_image", None)  # the image of another view: neither offered nor kept
     if "export_image" in st.session_state:
-        st.download_button("Télécharger l'image (PNG)", st.session_state.export_image, "carte-cnrmap.png", "image/png")
+        png = st.session_state.export_image[1]
+        st.download_button("Télécharger l'image (PNG)", png, "carte-cnrmap.png", "image/png")
     columns = st.columns(3)
     columns[0].download_button(
         "Territoires (CSV UTF-8)",
