@@ -70,18 +70,27 @@ VARIANTS: tuple[dict[str, str], ...] = (
     {"need": "zip_sans_projet"},
 )
 
-# In the page's map frame: a Leaflet map with at least ``n`` layers, then two frames painted.
+# Polled inside the page (no round trip to this process, which drives every session): the error the page shows
+# instead of a map, else whether its map frame holds a Leaflet map with at least ``n`` layers.
+_DRAWN_OR_FAILED_JS = """(n) => {
+  const e = document.querySelector('[data-testid="stException"], [data-testid="stAlertContentError"]');
+  if (e) { return e.innerText.slice(0, 300) || "erreur"; }
+  const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const w = frame && frame.contentWindow;
+  return !!(w && w.map && Object.keys(w.map._layers).length >= n);
+}"""
+# Then two frames painted in the map's frame.
+_PAINTED_JS = """() => {
+  const w = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow;
+  return new Promise(resolve => w.requestAnimationFrame(() => w.requestAnimationFrame(resolve)));
+}"""
+# The same check in one call (for drivers polling one page).
 _MAP_DRAWN_JS = """async (n) => {
   const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
   const w = frame && frame.contentWindow;
   if (!w || !w.map || Object.keys(w.map._layers).length < n) { return false; }
   await new Promise(resolve => w.requestAnimationFrame(() => w.requestAnimationFrame(resolve)));
   return true;
-}"""
-# What the page shows instead of a map when something went wrong.
-_FAILURE_JS = """() => {
-  const e = document.querySelector('[data-testid="stException"], [data-testid="stAlertContentError"]');
-  return e ? e.innerText.slice(0, 300) : null;
 }"""
 
 
@@ -179,18 +188,20 @@ class MemorySampler:
 
 async def _visit(context, base_url: str, view: View, timeout: float) -> Outcome:
     from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     page = context.pages[0] if context.pages else await context.new_page()
     start = time.perf_counter()
     try:
         await page.goto(base_url + view.path(), timeout=timeout * 1000)
-        while time.perf_counter() - start < timeout:
-            if await page.evaluate(_MAP_DRAWN_JS, view.min_layers):
-                return Outcome(view, time.perf_counter() - start)
-            failure = await page.evaluate(_FAILURE_JS)
-            if failure:
-                return Outcome(view, failure=failure)
-            await page.wait_for_timeout(50)
+        left = max(1.0, timeout - (time.perf_counter() - start))
+        handle = await page.wait_for_function(_DRAWN_OR_FAILED_JS, arg=view.min_layers, polling=50, timeout=left * 1000)
+        found = await handle.json_value()
+        if found is not True:
+            return Outcome(view, failure=str(found))
+        await page.evaluate(_PAINTED_JS)
+        return Outcome(view, time.perf_counter() - start)
+    except PlaywrightTimeout:
         return Outcome(view, failure=f"pas de carte après {timeout:.0f} s")
     except PlaywrightError as exc:
         return Outcome(view, failure=str(exc).splitlines()[0])
@@ -227,15 +238,22 @@ async def _waves(base_url: str, sessions: int, rounds: int, sampler: MemorySampl
 
 
 @contextmanager
-def _server(url: str | None, pids: Sequence[int]) -> Iterator[tuple[str, list[int]]]:
+def _server(url: str | None, pids: Sequence[int], root: Path | None) -> Iterator[tuple[str, list[int]]]:
     if url is not None:
         yield url.rstrip("/"), list(pids)
         return
-    with running_app(timeout=120) as (served, process):
+    with running_app(timeout=120, root=root) as (served, process):
         yield served, [process.pid]
 
 
-def run(sessions: int, rounds: int = 0, url: str | None = None, pids: Sequence[int] = (), timeout: float = 180) -> Run:
+def run(
+    sessions: int,
+    rounds: int = 0,
+    url: str | None = None,
+    pids: Sequence[int] = (),
+    timeout: float = 180,
+    root: Path | None = None,
+) -> Run:
     """One load test: ``sessions`` concurrent sessions, ``1 + rounds`` waves, on a just-started server.
 
     Parameters
@@ -250,9 +268,11 @@ def run(sessions: int, rounds: int = 0, url: str | None = None, pids: Sequence[i
         With ``url``: the app processes whose resident memory is summed.
     timeout : float
         Seconds a view may take to draw before it counts as a failure.
+    root : Path, optional
+        Another checkout to serve (e.g. an older commit, to compare), instead of this one.
     """
     load = os.getloadavg()[0]
-    with _server(url, pids) as (base_url, server_pids):
+    with _server(url, pids, root) as (base_url, server_pids):
         with MemorySampler(server_pids) as sampler:
             start_mb = sampler.now_mb()
             waves = asyncio.run(_waves(base_url, sessions, rounds, sampler, timeout))
@@ -312,12 +332,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=0, help="vagues supplémentaires de nouvelles vues")
     parser.add_argument("--url", default=None, help="adresse d'un déploiement déjà lancé (sinon : un serveur neuf)")
     parser.add_argument("--pid", type=int, action="append", default=[], help="avec --url : processus à mesurer")
+    parser.add_argument("--root", type=Path, default=None, help="servir une autre copie du dépôt (comparaison)")
     parser.add_argument("--timeout", type=float, default=180, help="secondes avant qu'une vue compte comme échec")
     parser.add_argument("--out", type=Path, default=None, help="écrire aussi le rapport dans ce fichier Markdown")
     args = parser.parse_args(argv)
     if args.url is None and args.pid:
         parser.error("--pid ne sert qu'avec --url")
-    runs = [run(n, args.rounds, args.url, args.pid, args.timeout) for n in args.sessions]
+    runs = [run(n, args.rounds, args.url, args.pid, args.timeout, args.root) for n in args.sessions]
     text = report(runs)
     print(text)
     if args.out is not None:
