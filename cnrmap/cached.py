@@ -6,8 +6,9 @@ re-reading files. Data problems stop the page with a French message, never a tra
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -118,20 +119,50 @@ def indicators() -> dict:
 @st.cache_resource(show_spinner="Construction de la carte…", max_entries=8)
 def _view(state, extra_key: str, revision: str, today: str, _extra: dict | None = None):
     from cnrmap.carte.compose import build_view
+    from cnrmap.memory import build_slot
 
-    return build_view(state, settings(), _cnr_data(revision), extra_indicators=_extra)
+    with build_slot():
+        return build_view(state, settings(), _cnr_data(revision), extra_indicators=_extra)
 
 
 def view(state, extra_key: str = "", _extra: dict | None = None):
     """The map of ``state``; ``extra_key`` identifies the session's imported indicators in ``_extra``.
 
     Keyed on the recorded data's revision (a new status redraws the map) and on today's date (a state
-    without ``as_of`` shows today). Few entries: a view of France by commune holds about 20 MB, and a new
-    view costs 0.2 s once warm.
+    without ``as_of`` shows today). Few entries: a view of France by commune holds about 15 MB, and a new
+    view costs 0.2 s once warm. Two sessions asking for the same view at once: Streamlit builds it once (a
+    lock per key), the other waits. Different views are built one at a time (:func:`cnrmap.memory.build_slot`).
     """
     import datetime as dt
 
     return _view(state, extra_key, data_revision(), dt.date.today().isoformat(), _extra=_extra)
+
+
+def view_download(state, extra_key: str, extra: dict | None, make: Callable[[Any], bytes]) -> Callable[[], bytes]:
+    """A download of ``make(view)`` computed on click, holding the view's key rather than the view.
+
+    Streamlit keeps a session's deferred downloads, and the globals of its last run that its callbacks refer
+    to, while the session lives (and ``server.disconnectedSessionTTL``, 2 minutes, after its tab is closed):
+    a national view weighs about 15 MB. On click the view is read again from :func:`view`.
+    """
+    return functools.partial(_view_download, state, extra_key, extra, make)
+
+
+def _view_download(state, extra_key: str, extra: dict | None, make: Callable[[Any], bytes]) -> bytes:
+    return make(view(state, extra_key, _extra=extra))
+
+
+def forget_upload(upload) -> None:
+    """Drop an uploaded file's bytes from the server now; Streamlit keeps them until the session ends otherwise.
+
+    Uses the script run context's ``uploaded_file_mgr`` (pinned by ``tests/test_server_memory.py``). The page also gives
+    its uploader a new key, so that the widget no longer names the file.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    if upload is not None and context is not None:
+        context.uploaded_file_mgr.remove_file(context.session_id, upload.file_id)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,4 +1,19 @@
-"""Keep the resident memory of the long-running app process close to what it really uses.
+"""Keep the resident memory of the long-running app process under its ceiling, whatever users do.
+
+The plan of one server process (``python -m tools.loadtest`` measures it; README « Plusieurs utilisateurs »):
+
+- **Fixed**: Python, Streamlit and the geographic libraries (about 190 MB), then the reference data read once
+  and shared by every session — department boundaries and their simplified versions, the COG, the commune
+  indicator tables (about 200 MB more once the first commune map was drawn).
+- **Shared caches, bounded in bytes**: the memos of the map pipeline (:class:`cnrmap.memo.Memo`, budgets below,
+  measured 25 to 115 MB in use) and Streamlit's view cache (:func:`cnrmap.cached.view`, 8 views: up to 13 MB
+  for France by commune, 3 MB for a region by commune, 2 MB for any other view).
+- **One build at a time** (:func:`build_slot`): what a view build allocates on the way is paid once, not once
+  per session asking at the same moment.
+- **Small sessions**: a session keeps its widgets, at most 3 imported indicators, the last import report and
+  at most one exported image of the view it shows; never a view, and an uploaded file only until it is
+  imported or refused.
+- **glibc**: :func:`fix_mmap_threshold`, below.
 
 A map of every commune of France is a few MB of page text, built, copied and sent at each rerun. With glibc's
 default, freeing such a block raises the size above which blocks are given back to the system, so later blocks
@@ -12,6 +27,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 MMAP_THRESHOLD = 128 * 1024  # glibc's initial value
@@ -26,3 +44,45 @@ def fix_mmap_threshold() -> bool:
         return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
     except (OSError, AttributeError):
         return False
+
+
+# Heavy builds (a view of the Carte, with its boundaries, values and map text) one at a time per process.
+# Measured with 8 browser sessions opening 8 different views of a just-started server (python -m tools.loadtest):
+# every session building at once, the server peaked at 657 to 768 MB (each session read the department
+# boundaries, the COG and the commune layers before any had cached them, and each build's temporary memory
+# added up) and stayed at 540 MB; one build at a time, 456 to 487 MB peak and 410 to 420 MB after, with the maps
+# drawn no later. Python runs one thread at a time anyway: parallel builds of CPU-bound work do not finish sooner.
+BUILD_SLOTS = 1
+_BUILDS = threading.BoundedSemaphore(BUILD_SLOTS)
+
+
+@contextmanager
+def build_slot() -> Iterator[None]:
+    """Wait for one of the process' :data:`BUILD_SLOTS` heavy-build slots, hold it for the ``with`` block.
+
+    Not reentrant: a build must not wrap another build.
+    """
+    with _BUILDS:
+        yield
+
+
+# Byte budgets of the shared memos (cnrmap.memo.Memo), as estimated by cnrmap.memo.estimate_bytes. Measured
+# heaviest entries (France by commune unless said): commune layer 32 MB (a region 7 MB, a department 1 MB), main
+# choropleth layer 41 MB (of which the 32 MB of shapes it shares with the commune layer), commune names 5 MB,
+# compact page text 4 MB, digests' weak references 3 MB, arc encoding 1.2 MB, outlines 0.8 MB, borders 0.5 MB.
+# Each budget holds the national entry and the usual regional and departmental ones; shapes shared between memos
+# count in each, so the sum of the budgets (320 MB) bounds what they can keep alive, far above what they hold:
+# 25 to 115 MB measured with 8 sessions on 40 different views.
+MB = 1024 * 1024
+WEAKREF_BYTES = 80  # a weak reference and its list slot
+COMMUNES_BUDGET = 64 * MB
+NAMES_BUDGET = 16 * MB
+IDENTITY_BUDGET = 16 * MB
+MAIN_LAYERS_BUDGET = 96 * MB  # two national layers: two users on France by commune with different indicators
+COMPACT_BUDGET = 24 * MB
+ENCODED_BUDGET = 16 * MB
+OUTLINES_BUDGET = 16 * MB
+BORDERS_BUDGET = 8 * MB
+BASES_BUDGET = 4 * MB  # offline base land: 66 KB per entry (France with its insets)
+POPULATIONS_BUDGET = 16 * MB  # commune populations of a COG: 35,000 codes, about 5 MB
+SIMPLIFIED_BUDGET = 64 * MB  # only used without the national commune cache (shapes simplified at run time)

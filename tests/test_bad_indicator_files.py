@@ -259,3 +259,22 @@ def test_fetched_file_is_checked_once_per_version(tmp_path):
         with pytest.raises(DataError, match="'ZZZZ'"):
             _check_once(path, reader)
     assert len(reads) == 3
+
+
+def test_file_on_a_read_only_cache_is_checked_once_per_process(tmp_path):
+    """A cache shared read-only by several app processes cannot hold the stamp: the process remembers it."""
+    from cnrmap.indicators.communes import CHECKED_SUFFIX
+    from cnrmap.indicators.communes import check_once as _check_once
+
+    path = tmp_path / "zonage_mg_communes_insee.csv"
+    path.write_text(ZONING_TEXT, encoding="utf-8")
+    (tmp_path / (path.name + CHECKED_SUFFIX)).mkdir()  # the stamp can be neither read nor written
+    reads: list[Path] = []
+
+    def reader(p: Path) -> None:
+        reads.append(p)
+        read_zoning(p)
+
+    for _ in range(3):
+        _check_once(path, reader)
+    assert len(reads) == 1

@@ -120,6 +120,10 @@ def test_export_button_prepares_a_png():
     assert not at.exception and not at.error
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Télécharger l'image (PNG)" in labels
+    # Another view: the image of the previous one is neither offered nor kept in the session.
+    at.selectbox(key="territory").select("departement:83").run()
+    assert "Télécharger l'image (PNG)" not in [b.proto.label for b in at.get("download_button")]
+    assert "export_image" not in at.session_state
 
 
 def test_imported_indicator_becomes_a_layer(monkeypatch, mirror_dir):
@@ -135,6 +139,7 @@ def test_imported_indicator_becomes_a_layer(monkeypatch, mirror_dir):
     assert "Lignes lues : 4" in report and "'999'" in report
     assert at.title[0].value.startswith("Taux local") and "France, par département" in at.title[0].value
     assert "Taux local" in map_script(at)
+    assert_upload_forgotten(at)
 
 
 def test_unusable_upload_gives_a_french_report(monkeypatch, mirror_dir):
@@ -145,6 +150,25 @@ def test_unusable_upload_gives_a_french_report(monkeypatch, mirror_dir):
     assert not at.exception
     assert at.error and "vide" in at.error[0].value.lower()
     assert at.title[0].value.startswith("Densité de médecins généralistes")
+    assert_upload_forgotten(at)
+
+
+def assert_upload_forgotten(at: AppTest) -> None:
+    """Accepted or refused, the file is no longer in the session: only the indicator or the message stay."""
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+    at.run()  # the next rerun, when Streamlit drops the state of the uploader that is no longer shown
+    state = at.session_state
+    held = [key for key in state if isinstance(state[key], UploadedFile | list) and _has_upload(state[key])]
+    assert held == []
+    (uploader,) = at.file_uploader
+    assert uploader.key == "upload_1" and uploader.value is None
+
+
+def _has_upload(value) -> bool:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+    return isinstance(value, UploadedFile) or any(isinstance(v, UploadedFile) for v in value)
 
 
 def test_an_empty_status_selection_shows_every_project():

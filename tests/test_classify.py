@@ -142,3 +142,46 @@ def test_numpy_bins_match_mapclassify(method, seed):
             warnings.simplefilter("ignore", UserWarning)
             expected = (mapclassify.Quantiles if method == "quantiles" else mapclassify.EqualInterval)(arr, k=k).bins
         np.testing.assert_allclose(classify._class_bounds(arr, method, k), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fisher_jenks_matches_mapclassify(seed):
+    """Fisher-Jenks in numpy gives mapclassify's bounds exactly (float32 sums, same choice among equal costs)."""
+    import warnings
+
+    import mapclassify
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(10, 301))
+    kind = seed % 4
+    if kind == 0:
+        arr = rng.lognormal(size=n)
+    elif kind == 1:
+        arr = rng.integers(0, 12, size=n).astype(float)  # many ties, as in counts of projects
+    elif kind == 2:
+        arr = rng.normal(size=n) * 1000
+    else:
+        arr = rng.gamma(2.0, 50.0, size=n).round(1)
+        arr[: n // 2] = 0.0
+    k = min(int(rng.integers(2, 10)), np.unique(arr).size)  # compute_breaks needs as many distinct values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = mapclassify.FisherJenks(arr, k=k).bins
+    np.testing.assert_array_equal(classify.fisher_jenks(np.sort(arr).astype(float), k), expected)
+
+
+def test_jenks_does_not_import_mapclassify():
+    """80 MB of scipy and scikit-learn in every server process for one classification method: not loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from cnrmap.carte import classify; "
+        "classify.compute_breaks(list(range(500)), 'jenks', 5); "
+        "print('mapclassify' in sys.modules, 'scipy' in sys.modules)"
+    )
+    from cnrmap.config import get_settings
+
+    root = get_settings().root  # "python -c" imports cnrmap from this checkout
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert done.stdout.split() == ["False", "False"]

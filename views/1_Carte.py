@@ -1,6 +1,7 @@
 """Carte: the layered map of indicators, CNR projects and meetings, with its controls and detail panel."""
 
 import datetime as dt
+from functools import partial
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -25,6 +26,7 @@ from cnrmap.leaflet.legend import legend_html
 PLACES_SHOWN = 30
 LEGEND_BOX = "border:1px solid #d0d7de;border-radius:4px;padding:8px 10px;background:#fff;font-size:13px"
 MAP_HEIGHT = 720
+IMPORTS_KEPT = 3  # imported indicators a session keeps (the oldest goes): each is up to 35,000 values
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
 st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
@@ -86,8 +88,14 @@ def forget_place() -> None:
     st.session_state.place = None
 
 
+def upload_key() -> str:
+    """The uploader's key: a new one after each import, so that the widget forgets the file."""
+    round_ = st.session_state.get("upload_round", 0)
+    return f"upload_{round_}" if round_ else "upload"
+
+
 def import_upload() -> None:
-    upload = st.session_state.get("upload")
+    upload = st.session_state.get(upload_key())
     if upload is None:
         return
     name = st.session_state.import_name or upload.name
@@ -107,10 +115,23 @@ def import_upload() -> None:
         indicator = cnr_indicators.imported_indicator(
             result.values, result.level, name, st.session_state.import_unit, upload.name
         )
+        imported.pop(indicator.id, None)
         imported[indicator.id] = indicator
+        while len(imported) > IMPORTS_KEPT:
+            imported.pop(next(iter(imported)))
         st.session_state.level, st.session_state.indicator = indicator.level, indicator.id
         table = result.table()
     st.session_state.import_outcome = ("report", result.report.to_french(), table)
+
+
+def import_and_forget() -> None:
+    """Import, then drop the file, accepted or refused: the session keeps the indicator or the message only."""
+    upload = st.session_state.get(upload_key())
+    try:
+        import_upload()
+    finally:
+        cached.forget_upload(upload)
+        st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1
 
 
 with st.sidebar:
@@ -201,10 +222,12 @@ with st.sidebar:
     if st.session_state.need in ("sous_seuil", "seuil_sans_projet", "projet_hors_besoin"):
         st.number_input("Seuil (par défaut : seuil usuel de l'indicateur, sinon valeur France)", key="threshold")
     with st.expander("Importer un indicateur"):
-        st.file_uploader("Fichier CSV ou XLSX (codes INSEE et valeurs)", type=["csv", "txt", "xlsx"], key="upload")
+        st.file_uploader("Fichier CSV ou XLSX (codes INSEE et valeurs)", type=["csv", "txt", "xlsx"], key=upload_key())
         st.text_input("Nom de l'indicateur", key="import_name")
         st.text_input("Unité", key="import_unit")
-        st.button("Importer", key="import", on_click=import_upload, disabled=st.session_state.get("upload") is None)
+        st.button(
+            "Importer", key="import", on_click=import_and_forget, disabled=st.session_state.get(upload_key()) is None
+        )
         outcome = st.session_state.get("import_outcome")
         if outcome:
             kind, text, table = outcome
@@ -215,7 +238,7 @@ with st.sidebar:
             if table is not None:
                 st.download_button(
                     "Télécharger l'indicateur avec les noms (CSV)",
-                    to_csv_bytes(table, variant="utf8-bom"),
+                    partial(to_csv_bytes, table, variant="utf8-bom"),  # made on click, not at every rerun
                     file_name="indicateur-importe.csv",
                 )
 
@@ -326,27 +349,31 @@ with st.expander("Exporter la carte et ses données"):
     if st.button("Préparer l'image", key="export_go"):
         try:
             with st.spinner("Dessin de l'image dans un navigateur sans écran…"):
-                st.session_state.export_image = export_png.render_png(view, size=size, title=title).data
+                image = export_png.render_png(view, size=size, title=title).data
+                st.session_state.export_image = (new_params, image)  # one image per session, of this view
         except DataError as exc:
             cached.show_error(exc)
+    if st.session_state.get("export_image", (None,))[0] != new_params:
+        st.session_state.pop("export_image", None)  # the image of another view: neither offered nor kept
     if "export_image" in st.session_state:
-        st.download_button("Télécharger l'image (PNG)", st.session_state.export_image, "carte-cnrmap.png", "image/png")
+        png = st.session_state.export_image[1]
+        st.download_button("Télécharger l'image (PNG)", png, "carte-cnrmap.png", "image/png")
     columns = st.columns(3)
     columns[0].download_button(
         "Territoires (CSV UTF-8)",
-        lambda: export_data.territories_csv(view, "utf8-bom"),
+        cached.view_download(state, extra_key, imported, partial(export_data.territories_csv, variant="utf8-bom")),
         "cnr-territoires.csv",
         "text/csv",
     )
     columns[1].download_button(
         "Territoires (CSV tableur ;)",
-        lambda: export_data.territories_csv(view, "semicolon"),
+        cached.view_download(state, extra_key, imported, partial(export_data.territories_csv, variant="semicolon")),
         "cnr-territoires-pv.csv",
         "text/csv",
     )
     columns[2].download_button(
         "Territoires (GeoJSON)",
-        lambda: export_data.territories_geojson(view),
+        cached.view_download(state, extra_key, imported, export_data.territories_geojson),
         "cnr-territoires.geojson",
         "application/geo+json",
     )
@@ -354,3 +381,7 @@ with st.expander("Exporter la carte et ses données"):
 # A toggle, not an expander: an expander's content is sent to the browser even closed (35,000 rows for France).
 if st.toggle(f"Afficher le tableau des {len(view.table)} territoires", key="show_table"):
     st.dataframe(export_data.territories_frame(view), hide_index=True)
+
+# The session keeps this run's globals while it lives (its callbacks and format functions refer to them), and
+# 2 minutes after its tab is closed: the view (up to 15 MB for France by commune) stays in the shared cache only.
+del view

@@ -7,7 +7,6 @@ the first class also holding its lower edge. A missing value has no class (``<NA
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -176,8 +175,8 @@ _JENKS_SAMPLE = 300
 def _class_bounds(arr: np.ndarray, method: str, k: int) -> list[float]:
     """Upper class bounds, as mapclassify computes them.
 
-    Quantiles and equal intervals are mapclassify's formulas in numpy: importing mapclassify (scipy) costs
-    about 1.5 s, which the first map of a new process should not pay. Fisher-Jenks uses mapclassify.
+    mapclassify's formulas in numpy (``tests/test_classify.py`` compares them with mapclassify): importing
+    mapclassify loads scipy and scikit-learn, 1.5 to 3 s and 80 MB of resident memory in every server process.
     """
     if method == "quantiles":
         # mapclassify.classifiers.quantile: scoreatpercentile (linear) at 100/k, 200/k, …, 100; ties collapse.
@@ -188,17 +187,53 @@ def _class_bounds(arr: np.ndarray, method: str, k: int) -> list[float]:
         cuts = lo + (hi - lo) / k * np.arange(1, k + 1)
         cuts[-1] = hi
         return list(cuts)
-    with warnings.catch_warnings():
-        # mapclassify warns about missing numba and about ties reducing k; both are handled here.
-        warnings.simplefilter("ignore", UserWarning)
-        import mapclassify
+    ordered = np.sort(arr).astype(float)
+    if ordered.size > _JENKS_SAMPLE:
+        # Fisher-Jenks is quadratic: classify an evenly spaced sample of the sorted values
+        # (deterministic, unlike mapclassify's random sampling), then cover the full range.
+        ordered = ordered[np.linspace(0, ordered.size - 1, _JENKS_SAMPLE).round().astype(int)]
+    return list(fisher_jenks(ordered, k))
 
-        if arr.size > _JENKS_SAMPLE:
-            # Fisher-Jenks is quadratic: classify an evenly spaced sample of the sorted values
-            # (deterministic, unlike mapclassify's random sampling), then cover the full range.
-            ordered = np.sort(arr)
-            arr = ordered[np.linspace(0, ordered.size - 1, _JENKS_SAMPLE).round().astype(int)]
-        return list(mapclassify.FisherJenks(arr, k=k).bins)
+
+def fisher_jenks(ordered: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of the ``k`` Fisher-Jenks classes of sorted values (mapclassify's ``FisherJenks(y, k).bins``).
+
+    The dynamic programme of mapclassify's ``_fisher_jenks_means`` (after Jenks' Fortran code), with its
+    float32 sums and its choice among equal costs, vectorised over the candidate class starts.
+    """
+    n = len(ordered)
+    start = np.zeros((n + 1, k + 1), dtype=np.int64)  # 1-based index of the first value of the last class
+    cost = np.zeros((n + 1, k + 1), dtype=np.float32)  # within-class variance of the best split
+    start[1, 1:] = 1
+    cost[2:, 1:] = np.inf
+    values = ordered.astype(np.float32)
+    for last in range(2, n + 1):
+        # Candidate last classes: values m-1 … last-1 (m = 1 … last, read backwards as mapclassify does).
+        tail = values[:last][::-1]
+        s1 = np.cumsum(tail, dtype=np.float32)
+        s2 = np.cumsum(tail * tail, dtype=np.float32)
+        variance = s2 - (s1 * s1) / np.arange(1, last + 1, dtype=np.float32)
+        first = last - np.arange(1, last + 1) + 1  # first value of the candidate class, for each length m
+        before = first[:-1] - 1  # values left for the other classes (none when the class takes them all)
+        for j in range(2, k + 1):
+            total = variance[:-1] + cost[before, j - 1]
+            best = total.min()
+            if cost[last, j] >= best:
+                # mapclassify keeps the last candidate (the longest class) among equal costs.
+                m = np.flatnonzero(total == best)[-1]
+                start[last, j] = first[m]
+                cost[last, j] = best
+        start[last, 1] = 1
+        cost[last, 1] = variance[-1]
+    bounds = np.zeros(k + 1, dtype=ordered.dtype)
+    bounds[k] = ordered[-1]
+    bounds[0] = ordered[0]
+    row = n
+    for count in range(k, 1, -1):
+        pivot = start[row, count]
+        bounds[count - 1] = ordered[int(pivot - 2)]
+        row = int(pivot - 1)
+    return bounds[1:]
 
 
 def assign_classes(values: Iterable[float] | pd.Series, breaks: Sequence[float]) -> pd.Series:

@@ -15,6 +15,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from cnrmap import memory
 from cnrmap.carte import decor, documents, layers
 from cnrmap.carte.crossreading import need_selection
 from cnrmap.carte.points import CnrPoints, cnr_points
@@ -35,7 +36,7 @@ from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT, IndicatorData
 from cnrmap.leaflet.build import build_map
 from cnrmap.leaflet.legend import LegendSpec
 from cnrmap.leaflet.raw import copy_sharing_data
-from cnrmap.memo import Memo
+from cnrmap.memo import Memo, estimate_bytes
 
 TABLE_COLUMNS = ["code", "name", "value", "class", "class_label", "rank", "region_code", "value_label"]
 
@@ -327,7 +328,9 @@ def _populations(settings: Settings) -> Mapping[str, int]:
     return populations
 
 
-_POPULATIONS: Memo[tuple[Any, dict[str, int]]] = Memo(2, "commune populations")
+_POPULATIONS: Memo[tuple[Any, dict[str, int]]] = Memo(
+    2, "commune populations", budget=memory.POPULATIONS_BUDGET, weigh=lambda entry: estimate_bytes(entry[1])
+)  # the COG in the entry is shared: only the dictionary counts
 
 
 def region_names(settings: Settings) -> dict[str, str]:

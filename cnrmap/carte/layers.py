@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from cnrmap import memory
 from cnrmap.carte import classify
 from cnrmap.french import MISSING, capitalize, format_value, ordinal
 from cnrmap.geo import topology
@@ -217,7 +218,7 @@ def _frame_digest(frame: pd.DataFrame) -> str:
 
 
 # Main layers by content (a national commune layer is ~35,000 rows: few entries).
-_MAIN_LAYERS: Memo[tuple[ChoroplethLayer, list[float]]] = Memo(4, "main layers")
+_MAIN_LAYERS: Memo[tuple[ChoroplethLayer, list[float]]] = Memo(4, "main layers", budget=memory.MAIN_LAYERS_BUDGET)
 
 
 def main_layer(
@@ -273,7 +274,7 @@ def overlay_layer(gdf: gpd.GeoDataFrame, indicator: IndicatorData) -> Choropleth
 
 
 # Border lines by shapes (departments and regions are drawn over and over: few distinct inputs).
-_BORDERS: Memo[gpd.GeoDataFrame] = Memo(16, "borders")
+_BORDERS: Memo[gpd.GeoDataFrame] = Memo(16, "borders", budget=memory.BORDERS_BUDGET)
 
 
 def border_lines(gdf: gpd.GeoDataFrame, by: str | None = None) -> gpd.GeoDataFrame:

@@ -20,6 +20,7 @@ from cnrmap.config import Settings
 from cnrmap.errors import DataError
 from cnrmap.geo import insets as inset_geo
 from cnrmap.geo import topology
+from cnrmap import memory
 from cnrmap.memo import Memo
 
 BASEMAP_FILE = "basemap.json"
@@ -47,7 +48,7 @@ def _read(path: Path) -> tuple[np.ndarray, tuple[bool, ...], str]:
         ) from exc
 
 
-_BASES: Memo[BaseLand] = Memo(8, "offline base")
+_BASES: Memo[BaseLand] = Memo(8, "offline base", budget=memory.BASES_BUDGET)
 
 
 def base_land(settings: Settings, shown: Sequence[inset_geo.Inset] = ()) -> BaseLand:

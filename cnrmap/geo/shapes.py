@@ -8,17 +8,19 @@ are shared between callers: nobody modifies them in place.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
+from cnrmap import memory
 from cnrmap.config import Settings
 from cnrmap.errors import DataError
 from cnrmap.geo import boundaries, commune_cache
 from cnrmap.geo.simplify import simplify_for_scale
-from cnrmap.memo import Memo
+from cnrmap.memo import Memo, estimate_bytes
 from cnrmap.sources.catalog import get_source
 
 
@@ -78,8 +80,8 @@ def simplified_departments(
     )
 
 
-# Commune layers read from the national cache (a national layer is ~35,000 rows: few entries).
-_COMMUNES: Memo[tuple[Any, bool]] = Memo(4, "communes")
+# Commune layers read from the national cache (a national layer is ~35,000 rows: few entries, bounded in bytes).
+_COMMUNES: Memo[tuple[Any, bool]] = Memo(4, "communes", budget=memory.COMMUNES_BUDGET)
 
 
 def communes_for_scale(settings: Settings, dep_codes: Sequence[str], scale: str) -> tuple[Any, bool]:
@@ -104,8 +106,11 @@ def communes_for_scale(settings: Settings, dep_codes: Sequence[str], scale: str)
     )
 
 
-# Commune names by layer identity (the national layer is shared across reruns).
-_NAMES: Memo[tuple[gpd.GeoDataFrame, dict[str, str]]] = Memo(4, "commune names")
+# Commune names by layer identity (the national layer is shared across reruns). The entry holds a weak reference
+# to the frame: the memo does not keep a layer alive, and an id is trusted only while its frame is.
+_NAMES: Memo[tuple[weakref.ref, dict[str, str]]] = Memo(
+    4, "commune names", budget=memory.NAMES_BUDGET, weigh=lambda entry: estimate_bytes(entry[1])
+)
 
 
 def commune_names(communes: gpd.GeoDataFrame | None) -> dict[str, str]:
@@ -113,9 +118,8 @@ def commune_names(communes: gpd.GeoDataFrame | None) -> dict[str, str]:
     if communes is None:
         return {}
     known = _NAMES.get(id(communes))
-    if known is not None and known[0] is communes:
+    if known is not None and known[0]() is communes:
         return known[1]
     names = dict(zip(communes["code"].tolist(), communes["name"].tolist(), strict=True))
-    # The entry holds the frame: its id cannot be reused by another frame while remembered.
-    _NAMES.put(id(communes), (communes, names))
+    _NAMES.put(id(communes), (weakref.ref(communes), names))
     return names

@@ -8,6 +8,7 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
+from cnrmap import memory
 from cnrmap.geo import topology
 from cnrmap.memo import Memo
 
@@ -58,7 +59,7 @@ def simplify_for_scale(gdf: gpd.GeoDataFrame, scale: str) -> gpd.GeoDataFrame:
 
 
 # simplify_for_scale by digest of the input geometries and scale.
-_SIMPLIFIED: Memo[np.ndarray] = Memo(12, "simplified shapes")
+_SIMPLIFIED: Memo[np.ndarray] = Memo(12, "simplified shapes", budget=memory.SIMPLIFIED_BUDGET)
 
 
 def simplify_geometries(geoms: np.ndarray, scale: str) -> np.ndarray:

@@ -13,11 +13,13 @@ GeoJSON features in the browser. :func:`fingerprint` gives memo keys for geometr
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
 import shapely
 
+from cnrmap import memory
 from cnrmap.memo import Memo
 
 # 64 characters that need no escaping in JSON or HTML and contain no "_" (streamlit-folium rewrites
@@ -83,7 +85,7 @@ def fingerprint(geoms: Sequence[shapely.Geometry | None] | np.ndarray, *extra: o
     """Digest of a geometry array (WKB) and of ``extra`` values: a memo key that changes with any vertex.
 
     The WKB digest of an array already seen (the very same geometry objects, which shapely never modifies) is
-    remembered: the memo holds the geometries, so their ids cannot be reused while it does.
+    remembered while those objects are alive: the memo holds weak references to them, not the objects.
     """
     arr = np.asarray(geoms, dtype=object)
     content = _content_digest(arr)
@@ -95,22 +97,25 @@ def fingerprint(geoms: Sequence[shapely.Geometry | None] | np.ndarray, *extra: o
     return digest.hexdigest()
 
 
-# Identity of a geometry array (ids of its objects) -> (the array, kept alive; its WKB digest).
-_BY_IDENTITY: Memo[tuple[np.ndarray, str]] = Memo(32, "geometry digests")
+# Identity of a geometry array (ids of its objects) -> (weak references to them, their WKB digest). The ids of
+# dead objects can be reused by new ones: an entry counts only while every object it names is alive.
+_BY_IDENTITY: Memo[tuple[list, str]] = Memo(
+    32, "geometry digests", budget=memory.IDENTITY_BUDGET, weigh=lambda entry: memory.WEAKREF_BYTES * len(entry[0])
+)
 
 
 def _content_digest(arr: np.ndarray) -> str:
     ids = np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr)).tobytes()
     identity = hashlib.blake2b(ids, digest_size=16).digest()
     known = _BY_IDENTITY.get(identity)
-    if known is not None and len(known[0]) == len(arr):
+    if known is not None and len(known[0]) == len(arr) and all(ref is None or ref() is not None for ref in known[0]):
         return known[1]
     digest = hashlib.blake2b(digest_size=16)
     digest.update(str(len(arr)).encode())
     for wkb in shapely.to_wkb(arr):
         digest.update(wkb if wkb is not None else b"\0")
     content = digest.hexdigest()
-    _BY_IDENTITY.put(identity, (arr.copy(), content))
+    _BY_IDENTITY.put(identity, ([None if g is None else weakref.ref(g) for g in arr], content))
     return content
 
 
@@ -364,7 +369,7 @@ def encode_coverage(geoms: Sequence[shapely.Geometry | None] | np.ndarray, decim
 
 
 # Encoded coverages by geometry digest (a national layer's encoding is tens of MB in memory: few entries).
-_ENCODED: Memo[dict] = Memo(8, "encoded coverages")
+_ENCODED: Memo[dict] = Memo(8, "encoded coverages", budget=memory.ENCODED_BUDGET)
 
 
 def encode_coverage_cached(geoms: Sequence[shapely.Geometry | None] | np.ndarray) -> dict:

@@ -51,19 +51,26 @@ def check_once(path: Path, reader: Callable[[Path], object]) -> None:
     """Read a fetched file with ``reader`` (which raises :class:`DataError`) unless this version already passed.
 
     A file that was read without error gets a stamp beside it (its size and date): listing the indicators
-    of a new process then costs no parsing. Any change to the file makes the stamp stale.
+    of a new process then costs no parsing. Any change to the file makes the stamp stale. On a read-only
+    cache (shared by several app processes) the stamp cannot be written: the process remembers it instead.
     """
     stamp = path.with_name(path.name + CHECKED_SUFFIX)
     stat = path.stat()
     signature = f"{stat.st_size} {stat.st_mtime_ns}"
+    if (str(path), signature) in _PASSED:
+        return
     try:
         if stamp.read_text(encoding="ascii") == signature:
             return
     except (OSError, ValueError):
         pass
     reader(path)
+    _PASSED.add((str(path), signature))
     with contextlib.suppress(OSError):
         stamp.write_text(signature, encoding="ascii")
+
+
+_PASSED: set[tuple[str, str]] = set()  # (path, size and date) of the files this process has read without error
 
 
 @dataclass(frozen=True)

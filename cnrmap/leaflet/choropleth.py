@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from cnrmap import memory
 from cnrmap.geo import topology
 from cnrmap.leaflet.legend import MISSING_COLOUR, MISSING_DASH, MISSING_OUTLINE, LegendSpec
 from cnrmap.leaflet.raw import RawGeoJson
@@ -161,4 +162,4 @@ def outline_element(layer: OutlineLayer) -> RawGeoJson:
 
 
 # The outline layers' GeoJSON by geometry digest (folium only reads it).
-_OUTLINES: Memo[dict] = Memo(16, "outlines")
+_OUTLINES: Memo[dict] = Memo(16, "outlines", budget=memory.OUTLINES_BUDGET)

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from jinja2 import Template
 
+from cnrmap import memory
 from cnrmap.geo import topology
 from cnrmap.leaflet.choropleth import HIGHLIGHT_STYLE, ChoroplethLayer, feature_style
 from cnrmap.leaflet.raw import RawMacro
@@ -98,7 +99,7 @@ def _compact_inputs(layer: ChoroplethLayer) -> tuple:
 
 
 # CompactChoropleth's page text by exact inputs or caller's key (a national layer is a few MB: few entries).
-_COMPACT: Memo[tuple[int, str, str, list]] = Memo(6, "compact choropleth")
+_COMPACT: Memo[tuple[int, str, str, list]] = Memo(6, "compact choropleth", budget=memory.COMPACT_BUDGET)
 
 
 class CompactChoropleth(folium.map.Layer, RawMacro):

@@ -39,6 +39,7 @@ class FetchReport:
     converted: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     national_cache: str | None = None
+    prepared: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,6 +58,8 @@ class FetchReport:
             lines.append(f"- {path} : {message}")
         if self.national_cache:
             lines.append(self.national_cache)
+        if self.prepared:
+            lines.append(self.prepared)
         return "\n".join(lines)
 
 
@@ -265,7 +268,37 @@ def fetch(
                     report.converted.append(file.path)
     if all_departments and own_catalog:
         report.national_cache = build_national_cache(settings, progress)
+    if own_catalog:
+        report.prepared = prepare_run_time_files(settings)
     return report
+
+
+def prepare_run_time_files(settings: Settings) -> str:
+    """Write now what the app would otherwise write into the cache at its first use.
+
+    The department shapes simplified for each display scale (``departements-simplifies/``) and the stamps of
+    the commune tables already read without error (``*.lu``): a cache made read-only after ``cnrmap fetch``
+    (shared by several app processes) is then never written to. Without them the app still works on a
+    read-only cache: each process simplifies (0.5 s) and checks the tables once, in memory.
+
+    Returns
+    -------
+    str
+        French sentence for the summary.
+    """
+    from cnrmap.geo import shapes, simplify
+    from cnrmap.indicators.communes import commune_data_installed, commune_problems
+
+    done = []
+    try:
+        shapes.department_scales(settings, simplify.SCALES)
+        done.append("départements simplifiés pour chaque échelle")
+    except DataError as exc:
+        return f"Fichiers dérivés non préparés : {exc.message}"
+    if commune_data_installed(settings):
+        commune_problems(settings)  # reads the commune tables once and stamps them
+        done.append("tables communales vérifiées")
+    return "Fichiers dérivés prêts (" + ", ".join(done) + ") : le cache peut être partagé en lecture seule."
 
 
 def build_national_cache(settings: Settings, progress: bool = False) -> str:
