@@ -3,11 +3,9 @@ patients layer offline, the panel block « Ce que disent les documents », the r
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit_map import map_text
 
 from cnrmap.config import get_settings
 from cnrmap.sources.fetch import fetch
@@ -37,9 +35,8 @@ def page(path: str = "views/1_Carte.py", state: dict | None = None, **params: st
 
 
 def map_script(at: AppTest) -> str:
-    (component,) = at.get("component_instance")
-    script = json.loads(component.proto.json_args)["script"]
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
+    """Everything the map's frame receives (:func:`streamlit_map.map_text`), French text decoded."""
+    return map_text(at)
 
 
 def legends(at: AppTest) -> str:

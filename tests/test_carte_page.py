@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit_map import map_text
 
 from cnrmap.config import get_settings
 
@@ -27,10 +25,8 @@ def carte(**params: str) -> AppTest:
 
 
 def map_script(at: AppTest) -> str:
-    """The map's JavaScript, with JSON's \\uXXXX escapes decoded so French text can be searched."""
-    (component,) = at.get("component_instance")
-    script = json.loads(component.proto.json_args)["script"]
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
+    """Everything the map's frame receives (:func:`streamlit_map.map_text`), French text decoded."""
+    return map_text(at)
 
 
 def legends(at: AppTest) -> str:

@@ -281,20 +281,20 @@ _REDRAWN_JS = """() => {
 
 
 def _choose_status(page: Any, label: str) -> None:
-    """Add ``label`` to the sidebar's « Statut des projets » filter."""
+    """Add ``label`` to the sidebar's « Statut des projets » filter (retried: a rerun may redraw the list)."""
     import re
 
     box = page.get_by_label("Statut des projets", exact=True)
     option = page.get_by_role("option", name=re.compile(re.escape(label))).first
-    for attempt in range(3):
-        box.click()
+    for attempt in range(4):
         try:
-            option.wait_for(timeout=5_000)
-            break
-        except PlaywrightError:  # a click during a rerun may not open the list
-            if attempt == 2:
+            box.click(timeout=10_000)
+            option.click(timeout=5_000)
+            return
+        except PlaywrightError:
+            if attempt == 3:
                 raise
-    option.click()
+            page.keyboard.press("Escape")
 
 
 def filter_redraw(page: Any, status_label: str, min_layers: int, timeout_s: float = 60) -> Redraw:

@@ -167,6 +167,9 @@ class CompactChoropleth(folium.map.Layer, RawMacro):
         """
     )
 
+    # JSON put in the script as is; the Carte page moves them to served files (:mod:`cnrmap.leaflet.page`).
+    payload_fields = ("encoded_json", "data_json")
+
     def __init__(self, layer: ChoroplethLayer, outline_min_zoom: float | None = None):
         super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
         self.outline_min_zoom = outline_min_zoom
