@@ -146,6 +146,19 @@ def view(state, extra_key: str = "", _extra: dict | None = None):
     return _view(state, extra_key, data_revision(), dt.date.today().isoformat(), _extra=_extra)
 
 
+def _close_browser(browser) -> None:
+    browser.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close_browser)
+def export_browser():
+    """The headless Chromium of the image export, kept open between exports for the whole server (started at the
+    first export, closed when the process exits: :class:`cnrmap.export.browser.WarmBrowser`)."""
+    from cnrmap.export.browser import WarmBrowser
+
+    return WarmBrowser(settings().chromium)
+
+
 @st.cache_data(show_spinner=False)
 def search_places() -> dict[str, str]:
     """Search entries « name (code) » → territory or commune key, from the installed references."""

@@ -30,14 +30,17 @@ def playwright():
         yield p
 
 
-def marker_fills(page, territory: str) -> list[str]:
-    """Fill colours of the project markers drawn on the map of ``territory`` (projects layer only)."""
+def project_symbol(page, territory: str) -> tuple[list[str], str]:
+    """The status colours of the projects drawn on the map of ``territory`` (projects layer only) — the 8 projects
+    of the Alpes-de-Haute-Provence are department-wide: one symbol, a ring split by status (:func:`donut_svg`) —
+    and the count written in it."""
     page.goto(f"{page.base_url}/carte?territory={territory}&basemap=0&layers=projets")
-    frame = page.frame_locator(MAP_FRAME)
-    markers = frame.locator(".leaflet-overlay-pane path.leaflet-interactive")
-    markers.nth(8).wait_for(timeout=60_000)  # the department, then its 8 project markers
+    symbol = page.frame_locator(MAP_FRAME).locator(".cnrmap-symbol svg").first
+    symbol.wait_for(timeout=60_000)
     page.wait_for_timeout(500)
-    return [m.get_attribute("fill") for m in markers.all()][1:]
+    segments = symbol.locator("circle[stroke-dasharray]")
+    colours = [segments.nth(i).get_attribute("stroke") for i in range(segments.count())]
+    return colours, symbol.locator("text").inner_text()
 
 
 def choose(page, container, label: str, option: str) -> None:
@@ -64,8 +67,8 @@ def test_recording_a_status_changes_the_marker_colour(playwright, tmp_path):
         page.set_extra_http_headers({"X-Forwarded-User": "alice@ars-paca"})
         page.base_url = url
         green = STATUS_COLOURS["realise"]
-        before = marker_fills(page, "departement:04")
-        assert len(before) == 8 and green not in before  # no status published for the 04 projects
+        before, count = project_symbol(page, "departement:04")
+        assert count == "8" and before and green not in before  # no status published for the 04 projects
 
         page.goto(f"{url}/projets")
         page.get_by_text("Historique des statuts").wait_for(timeout=30_000)
@@ -82,10 +85,10 @@ def test_recording_a_status_changes_the_marker_colour(playwright, tmp_path):
         cell.wait_for(state="attached", timeout=10_000)
         page.screenshot(path=str(ARTIFACTS / "projets-statut-enregistre.png"), full_page=True)
 
-        after = marker_fills(page, "departement:04")
-        assert after.count(green) == 1 and len(after) == 8
+        after, count = project_symbol(page, "departement:04")
+        assert count == "8" and green in after and green not in before
         page.screenshot(path=str(ARTIFACTS / "carte-04-statut-enregistre.png"))
-        legend = page.frame_locator(MAP_FRAME).locator(".cnrmap-legend").all_inner_texts()
+        legend = page.locator(".cnrmap-page-legend").all_inner_texts()
         assert any("État au" in text and "Projet : réalisé" in text for text in legend)
         assert outside == []
         browser.close()

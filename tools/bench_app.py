@@ -11,7 +11,7 @@ page script runs (:data:`INSTRUMENT_JS`):
   loads (Leaflet, jQuery, linked layer data), the map script it appends (parse and execution are synchronous:
   the time ``appendChild`` takes), then two animation frames (Leaflet's canvas draws on the next frame).
 
-The server runs with the network cut (every request not for 127.0.0.1 is aborted). Cold = a server started for
+The browser runs with the network cut (:data:`OFFLINE_ARGS`: nothing but 127.0.0.1 answers). Cold = a server started for
 the case and a new browser profile (empty HTTP cache); warm = the same view opened again in a new tab (the
 server's caches and the browser's cache of Streamlit's files are warm).
 """
@@ -246,7 +246,6 @@ def standalone_times(browser: Any, html: str, repeat: int) -> list[Standalone]:
         path.write_text(html, encoding="utf-8")
         for _ in range(repeat):
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.route("http*://**", lambda route: route.abort())
             start = time.perf_counter()
             page.goto(path.as_uri(), wait_until="load", timeout=120_000)
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -373,10 +372,8 @@ def export_times(page: Any, count: int = 2, timeout_s: float = 120) -> list[floa
 
 def first_page_seconds(browser: Any, url: str) -> float | None:
     """A new browser profile opens the home page of a just-started server: seconds up to the end of its run."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.add_init_script(INSTRUMENT_JS)
+    context = offline_context(browser)
     page = context.new_page()
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
     start_ms = time.time() * 1000
     page.goto(url + "/", timeout=60_000)
     deadline = time.perf_counter() + 60
@@ -390,17 +387,24 @@ def first_page_seconds(browser: Any, url: str) -> float | None:
     return None
 
 
-def offline_context(browser: Any, url: str) -> Any:
-    """A new browser profile where every request not for ``url`` is aborted, instrumented."""
+def offline_context(browser: Any) -> Any:
+    """A new browser profile (empty HTTP cache), instrumented."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.add_init_script(INSTRUMENT_JS)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
     return context
 
 
+# The network cut by the browser itself: any host name fails to resolve and any other address goes to a closed
+# proxy port (loopback addresses bypass proxies). Playwright's request routing would do it too, but it turns the
+# HTTP cache off, and a warm visit is one with Streamlit's files in the cache.
+OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9")
+
+
 def launch_browser(playwright: Any) -> Any:
-    """Debian's Chromium, headless, with the export's options."""
-    return playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS))
+    """Debian's Chromium, headless, with the export's options and no network but 127.0.0.1."""
+    return playwright.chromium.launch(
+        executable_path=shutil.which("chromium"), headless=True, args=[*LAUNCH_ARGS, *OFFLINE_ARGS]
+    )
 
 
 def server_env(settings: Settings) -> dict[str, str]:
@@ -463,7 +467,7 @@ def _case(playwright: Any, settings: Settings, case: tuple, repeat: int, extras:
     result = CaseResult(label, path, None)
     result.standalone = standalone_times(browser, _standalone_html(settings, territory, level), repeat)
     with running_app(server_env(settings), timeout=120, root=settings.root) as (url, process):
-        context = offline_context(browser, url)
+        context = offline_context(browser)
         page = context.new_page()
         result.cold = navigate(page, url + path, layers)
         for _ in range(repeat):

@@ -332,7 +332,9 @@ with st.expander("Exporter la carte et ses données"):
     if st.button("Préparer l'image", key="export_go"):
         try:
             with st.spinner("Dessin de l'image dans un navigateur sans écran…"):
-                st.session_state.export_image = export_png.render_png(view, size=size, title=title).data
+                st.session_state.export_image = export_png.render_png(
+                    view, size=size, title=title, browser=cached.export_browser()
+                ).data
         except DataError as exc:
             cached.show_error(exc)
     if "export_image" in st.session_state:

@@ -156,7 +156,7 @@ class PageMap:
     linked: list[str]
 
 
-def page_map(m: folium.Map, store: PayloadStore | None = None) -> PageMap:
+def page_map(m: folium.Map, store: PayloadStore | None = None, min_chars: int = LINK_MIN_CHARS) -> PageMap:
     """Split an assembled map (:func:`cnrmap.leaflet.build.build_map`) for the page; ``m`` is left as it is.
 
     Parameters
@@ -165,6 +165,8 @@ def page_map(m: folium.Map, store: PayloadStore | None = None) -> PageMap:
         The view's map (copied: streamlit-folium rewrites the ids of what it is given).
     store : PayloadStore, optional
         Where to put the big payloads; without it they stay in the script.
+    min_chars : int
+        Payloads from this size on are linked.
 
     Returns
     -------
@@ -180,7 +182,7 @@ def page_map(m: folium.Map, store: PayloadStore | None = None) -> PageMap:
         group.add_child(element)
         group._parent = base  # the elements find the map through it before streamlit-folium adds it
         groups.append(group)
-    linked = link_payloads(base, store) if store is not None else []
+    linked = link_payloads(base, store, min_chars) if store is not None else []
     if linked:
         base.default_js = [*base.default_js, *((f"cnrmap_payload_{i}", url) for i, url in enumerate(linked))]
     return PageMap(base, groups, folium.LayerControl(collapsed=True), linked)
