@@ -80,7 +80,7 @@ def test_nouvelle_aquitaine_by_commune_apl_2023(browser, app_url):
              "Seuil usuel de sous-densité")  # fmt: skip
     legend = page.locator(".cnrmap-page-legend", has_text="Seuil usuel").first.inner_text()
     assert "Accessibilité potentielle localisée (APL) aux médecins généralistes, 2023" in legend
-    assert page.get_by_role("heading", name=re.compile("APL.*2023 — Région — Nouvelle-Aquitaine")).count() == 1
+    assert page.get_by_role("heading", name=re.compile("APL.*2023 — Nouvelle-Aquitaine, par commune")).count() == 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "na-apl-communes-2023.png"))
     assert outside == []

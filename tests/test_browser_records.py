@@ -40,7 +40,7 @@ def project_symbol(page, territory: str) -> tuple[list[str], str]:
     page.wait_for_timeout(500)
     segments = symbol.locator("circle[stroke-dasharray]")
     colours = [segments.nth(i).get_attribute("stroke") for i in range(segments.count())]
-    return colours, symbol.locator("text").inner_text()
+    return colours, (symbol.locator("text").text_content() or "").strip()
 
 
 def choose(page, container, label: str, option: str) -> None:
