@@ -40,7 +40,7 @@ INSTRUMENT_JS = r"""
 (() => {
   if (window.__bench) { return; }
   const now = () => performance.timeOrigin + performance.now();
-  const bench = window.__bench = {marks: {}, ws: [], sent: 0, scripts: []};
+  const bench = window.__bench = {marks: {}, ws: [], sent: 0, renders: []};
   const mark = (k) => { if (!(k in bench.marks)) { bench.marks[k] = now(); } };
   document.addEventListener("DOMContentLoaded", () => mark("dcl"));
   window.addEventListener("load", () => mark("load"));
@@ -86,7 +86,7 @@ INSTRUMENT_JS = r"""
     Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
   }
   window.addEventListener("message", (e) => {
-    if (e.data && e.data.type === "streamlit:render") { mark("render"); }
+    if (e.data && e.data.type === "streamlit:render") { mark("render"); bench.renders.push(now()); }
   }, true);
   const append = Node.prototype.appendChild;
   Node.prototype.appendChild = function (child) {
@@ -145,7 +145,7 @@ class Standalone:
 
 @dataclass
 class Redraw:
-    """A status filter changed in the sidebar, up to the redrawn markers."""
+    """A status filter changed in the sidebar, up to the redrawn markers (seconds from the click on the option)."""
 
     seconds: float | None
     ws_bytes: int
@@ -153,6 +153,9 @@ class Redraw:
     polygons_kept: bool  # every polygon drawn before is still the same Leaflet layer
     markers_before: int = 0
     markers_after: int = 0
+    server: float | None = None  # the rerun: its first message → script_finished
+    map_message: float | None = None  # click → the map's message (or its cached reference) received
+    frame: float | None = None  # click → the frame got the new arguments
 
 
 @dataclass
@@ -323,6 +326,9 @@ def filter_redraw(page: Any, status_label: str, min_layers: int, timeout_s: floa
     done = time.time() * 1000
     ws = page.evaluate("(n) => window.__bench.ws.slice(n)", ws_before)
     reloaded = bool(state.get("reloaded"))
+    renders = [] if reloaded else [t for t in frame.evaluate("() => window.__bench.renders") if t > clicked]
+    finished = next((m["t"] for m in ws if m["type"] == 6), None)
+    map_msg = next((m["t"] for m in ws if m["component"] or m["type"] == 11), None)
     return Redraw(
         seconds=(done - clicked) / 1000,
         ws_bytes=sum(m["size"] for m in ws),
@@ -330,6 +336,9 @@ def filter_redraw(page: Any, status_label: str, min_layers: int, timeout_s: floa
         polygons_kept=not reloaded and state.get("kept") == state.get("polygons") and state.get("polygons", 0) > 0,
         markers_before=before,
         markers_after=int(state.get("markers", 0)),
+        server=(finished - ws[0]["t"]) / 1000 if ws and finished else None,
+        map_message=(map_msg - clicked) / 1000 if map_msg else None,
+        frame=(renders[0] - clicked) / 1000 if renders else None,
     )
 
 
@@ -583,7 +592,8 @@ def app_report(bench: AppBench) -> str:
     for case in bench.cases:
         for r in case.redraw:
             lines.append(
-                f"- {case.label}, filtre de statut : {_s(r.seconds)}, {_mb(r.ws_bytes)} reçus, points "
+                f"- {case.label}, filtre de statut : {_s(r.seconds)} (relance serveur {_s(r.server)}, message de "
+                f"la carte à {_s(r.map_message)}, cadre servi à {_s(r.frame)}), {_mb(r.ws_bytes)} reçus, points "
                 f"{r.markers_before} → {r.markers_after}, "
                 + ("cadre de la carte reconstruit" if r.reloaded else "mêmes polygones" if r.polygons_kept else "?")
                 + "."
