@@ -91,16 +91,28 @@ def departments():
 def _asset_folders() -> dict[str, str]:
     from cnrmap.leaflet.assets import locate_assets
 
-    return {name: str(folder) for name, folder in locate_assets().folders().items()}
+    folders = {name: str(folder) for name, folder in locate_assets().folders().items()}
+    payloads = settings().payload_cache
+    payloads.mkdir(parents=True, exist_ok=True)
+    return folders | {"layers": str(payloads)}
+
+
+@st.cache_resource(show_spinner=False)
+def payload_store():
+    """Where the Carte page puts the map data the browser loads by URL (served as the component ``layers``)."""
+    from cnrmap.leaflet.page import PayloadStore
+
+    return PayloadStore(settings().payload_cache)
 
 
 def static_assets() -> None:
-    """Make Streamlit serve Leaflet and jQuery straight from their installed packages (nothing is copied).
+    """Make Streamlit serve Leaflet and jQuery straight from their installed packages (nothing is copied), and the
+    map data the Carte page links (:attr:`cnrmap.config.Settings.payload_cache`, see :func:`payload_store`).
 
-    Each package folder is declared as a custom component, which Streamlit serves at
-    ``/component/cnrmap.cached.<name>/`` (:data:`cnrmap.leaflet.assets.DEFAULT_BASE_URL`): the map's iframe
-    loads ``leaflet.js``, ``leaflet.css`` (and its ``images/``) and ``jquery.min.js`` from there. Declared on
-    every run of the page, before the map: the declaration is a dictionary entry of the server's runtime.
+    Each folder is declared as a custom component, which Streamlit serves at ``/component/cnrmap.cached.<name>/``
+    (:data:`cnrmap.leaflet.assets.DEFAULT_BASE_URL`): the map's iframe loads ``leaflet.js``, ``leaflet.css``
+    (and its ``images/``), ``jquery.min.js`` and the linked layers from there. Declared on every run of the page,
+    before the map: the declaration is a dictionary entry of the server's runtime.
     """
     import streamlit.components.v1 as components
 
@@ -163,6 +175,19 @@ def forget_upload(upload) -> None:
     context = get_script_run_ctx(suppress_warning=True)
     if upload is not None and context is not None:
         context.uploaded_file_mgr.remove_file(context.session_id, upload.file_id)
+
+
+def _close_browser(browser) -> None:
+    browser.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close_browser)
+def export_browser():
+    """The headless Chromium of the image export, kept open between exports for the whole server (started at the
+    first export, closed when the process exits: :class:`cnrmap.export.browser.WarmBrowser`)."""
+    from cnrmap.export.browser import WarmBrowser
+
+    return WarmBrowser(settings().chromium)
 
 
 @st.cache_data(show_spinner=False)

@@ -153,6 +153,11 @@ class Settings:
         return self.geo_dir / "embedded"
 
     @property
+    def payload_cache(self) -> Path:
+        """Where the app writes the map data it serves to the browser by URL (:mod:`cnrmap.leaflet.page`)."""
+        return (self.cache_dir if self.cache_dir is not None else self.data_cache.parent) / "web"
+
+    @property
     def app_path(self) -> Path:
         """The Streamlit entry point (``streamlit run`` it from :attr:`root`)."""
         return self.root / "app.py"

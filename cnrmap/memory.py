@@ -85,4 +85,8 @@ OUTLINES_BUDGET = 16 * MB
 BORDERS_BUDGET = 8 * MB
 BASES_BUDGET = 4 * MB  # offline base land: 66 KB per entry (France with its insets)
 POPULATIONS_BUDGET = 16 * MB  # commune populations of a COG: 35,000 codes, about 5 MB
+# The page's payload memos hold the texts (and GeoJSON dicts) of layers that other memos hand out: weighed by
+# their text, so that they never keep alive more than this once those memos have dropped the layers.
+PAYLOAD_DIGESTS_BUDGET = 32 * MB
+LINKED_GEOJSON_BUDGET = 32 * MB
 SIMPLIFIED_BUDGET = 64 * MB  # only used without the national commune cache (shapes simplified at run time)

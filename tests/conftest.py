@@ -112,6 +112,17 @@ def _records_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     patch.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _payload_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Pages under test write the map data they link (:mod:`cnrmap.leaflet.page`) to a temporary folder, never
+    into the developer's cache."""
+    folder = tmp_path_factory.mktemp("web")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Settings, "payload_cache", property(lambda self: folder))
+    yield folder
+    patch.undo()
+
+
 @pytest.fixture()
 def records_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings (and environment, for pages and commands) with a fresh records database and editing on."""

@@ -8,6 +8,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from cnrmap.config import get_settings
+from cnrmap.leaflet.page import PAYLOAD_URL
 
 APP = str(get_settings().root / "app.py")
 
@@ -25,11 +26,39 @@ def open_page(path: str = "views/1_Carte.py", state: dict | None = None, timeout
     return at
 
 
-def map_script(at: AppTest) -> str:
-    """The map's JavaScript, with JSON's \\uXXXX escapes decoded so French text can be searched."""
+def map_args(at: AppTest) -> dict:
+    """The arguments of the page's ``st_folium`` (``script``, ``feature_group``, ``layer_control``, ``js_links``…)."""
     (component,) = at.get("component_instance")
-    script = json.loads(component.proto.json_args)["script"]
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
+    return json.loads(component.proto.json_args)
+
+
+def linked_payloads(args: dict) -> list[str]:
+    """The text of the payload files the map's frame loads (:mod:`cnrmap.leaflet.page`), in loading order."""
+    folder = get_settings().payload_cache
+    return [
+        (folder / url.removeprefix(PAYLOAD_URL)).read_text(encoding="utf-8")
+        for url in args.get("js_links", [])
+        if url.startswith(PAYLOAD_URL)
+    ]
+
+
+def decoded(text: str) -> str:
+    """JSON's \\uXXXX escapes decoded, so that French text can be searched."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def map_script(at: AppTest) -> str:
+    """Everything the map's frame receives: the base script, the point groups, the layer control, the linked data
+    (GeoJSON files the script loads by URL included), French text decoded."""
+    args = map_args(at)
+    folder = get_settings().payload_cache
+    script = args["script"]
+    geojson = [
+        (folder / url.removeprefix(PAYLOAD_URL)).read_text(encoding="utf-8")
+        for url in re.findall(r'"(' + re.escape(PAYLOAD_URL) + r'[0-9a-f]+\.json)"', script)
+    ]
+    parts = [script, args.get("feature_group") or "", args.get("layer_control") or "", *linked_payloads(args), *geojson]
+    return decoded("\n".join(parts))
 
 
 def legends(at: AppTest) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 from app_server import launch_chromium, serve_app
+from playwright.sync_api import Error as PlaywrightError
 
 from cnrmap.config import get_settings
 from cnrmap.sources.fetch import fetch
@@ -64,10 +65,13 @@ LEGEND = ".cnrmap-page-legend"  # the legends the page shows beside the map
 
 
 def open_map(page, url: str, legend_text: str):
+    """Open ``url``; wait for the legend beside the map that holds ``legend_text``, and for the drawn map."""
     page.goto(url)
     frame = page.frame_locator(MAP_FRAME)
     page.locator(LEGEND, has_text=legend_text).first.wait_for(timeout=120_000)
-    frame.locator(".leaflet-container").wait_for(timeout=120_000)
+    frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane path").first.wait_for(
+        state="attached", timeout=120_000
+    )
     page.wait_for_timeout(1500)  # let Leaflet paint the canvas
     return frame
 
@@ -131,7 +135,7 @@ def test_panel_of_a_dordogne_commune(browser, app_url):
         try:
             heading.wait_for(timeout=15_000)
             break
-        except Exception:
+        except PlaywrightError:
             continue
     heading.wait_for(timeout=5_000)
     page.get_by_text("Ce que disent les documents").wait_for(timeout=10_000)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from pages import legends, map_script, open_page
+from pages import decoded, legends, map_args, map_script, open_page
 from streamlit.testing.v1 import AppTest
 
 from cnrmap.config import get_settings
+from cnrmap.leaflet.page import PAYLOAD_URL
 
 APP = str(get_settings().app_path)
 
@@ -69,6 +70,28 @@ def test_status_filter_applies_to_markers():
     after = map_script(at)
     assert "Draguignan : promouvoir et articuler" not in after
     assert "Toulon : renforcer les parcours de soins" in after  # réalisé
+
+
+def test_a_filter_change_sends_the_points_and_keeps_the_drawn_map():
+    """streamlit-folium keeps a drawn map whose script is unchanged: a status or theme filter changes only the
+    point groups it sends beside it (and the legends), never the base map nor its linked choropleth."""
+    at = carte(territory="FR", level="departement")
+    before = map_args(at)
+    legend_before = legends(at)
+    at.multiselect(key="statuses").set_value(["realise"]).run()
+    at.selectbox(key="theme").select("acces_medecin").run()
+    after = map_args(at)
+    assert after["script"] == before["script"] and after["js_links"] == before["js_links"]
+    assert after["key"] == before["key"]  # same component: not rebuilt in the browser
+    assert after["feature_group"] != before["feature_group"]
+    # The layer control lists the choropleth of the base map and the point groups sent beside it.
+    control = decoded(after["layer_control"])
+    assert '"Projets du CNR santé" : feature_group_feature_group_1' in control
+    assert 'Densité de médecins généralistes libéraux" : compact_choropleth_div_' in control
+    assert legends(at) != legend_before and "réalisé" in legends(at)
+    # The choropleth is loaded by URL with Leaflet, not sent in the message.
+    assert any(url.startswith(PAYLOAD_URL) for url in after["js_links"])
+    assert "cnrmapDecode(enc)" in after["script"] and 'var enc = window.cnrmapData["' in after["script"]
 
 
 def test_theme_filter_changes_the_proposals_count_layer():

@@ -189,8 +189,6 @@ def run(settings: Settings, repeat: int = 5, browser: bool = True, baseline_repe
     rerun_s = _rerun_time(settings, data, repeat)
     app = _app_process(settings, repeat)
     report = _report(rows, load_s, rss_mb, repeat) + "\n" + _app_report(rerun_s, app, repeat)
-    if browser:
-        report += "\n" + _served_report(_served_app(settings))
     return report
 
 
@@ -291,75 +289,6 @@ def _app_report(rerun_s: float, app: dict[str, float] | None, repeat: int) -> st
     return "\n".join(lines)
 
 
-# In the page's map frame: the Leaflet map exists with at least ``n`` layers, then two frames were painted.
-_MAP_DRAWN_JS = """async (n) => {
-  const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-  const w = frame && frame.contentWindow;
-  if (!w || !w.map || Object.keys(w.map._layers).length < n) { return false; }
-  await new Promise(resolve => w.requestAnimationFrame(() => w.requestAnimationFrame(resolve)));
-  return true;
-}"""
-
-_THEMES_FOR_FILTERS = ("prevention", "attractivite", "soins_non_programmes", "acces_medecin")
-
-
-def _served_app(settings: Settings) -> dict[str, float | None]:
-    """The real app: ``streamlit run app.py`` started afresh, driven by headless Chromium (network cut).
-
-    Each time runs from navigation to the map drawn in the page (Streamlit's own page load included):
-    first Carte page of the new server, the same page again (remembered view), France by commune, then four
-    theme filters on France by commune (median). Then the server's resident memory.
-    """
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    from tools.local_server import resident_memory_mb, running_app
-
-    env = {"CNRMAP_CACHE_DIR": str(settings.cache_dir)}
-    out: dict[str, float | None] = {}
-    with running_app(env, timeout=120, root=settings.root) as (url, process), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=list(LAUNCH_ARGS))
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
-
-        def drawn(path: str, layers: int) -> float | None:
-            start = time.perf_counter()
-            try:
-                page.goto(url + path, timeout=60_000)
-                while time.perf_counter() - start < 90:
-                    if page.evaluate(_MAP_DRAWN_JS, layers):
-                        return time.perf_counter() - start
-                    page.wait_for_timeout(25)
-            except PlaywrightError:
-                pass
-            return None
-
-        out["first_s"] = drawn("/carte?basemap=0", 100)
-        out["again_s"] = drawn("/carte?basemap=0", 100)
-        out["national_s"] = drawn("/carte?territory=FR&level=commune&basemap=0", 30_000)
-        filters = [drawn(f"/carte?territory=FR&level=commune&basemap=0&theme={t}", 30_000) for t in _THEMES_FOR_FILTERS]
-        done = [t for t in filters if t is not None]
-        out["filter_s"] = statistics.median(done) if len(done) == len(filters) else None
-        out["rss_mb"], out["peak_mb"] = resident_memory_mb(process.pid)
-        browser.close()
-    return out
-
-
-def _served_report(served: dict[str, float | None]) -> str:
-    return "\n".join(
-        [
-            "- Application réelle (streamlit run app.py relancé, Chromium sans réseau ; de la navigation à la carte "
-            "dessinée, chargement de la page Streamlit compris) :",
-            f"  - première page Carte (France par département) : {_secs(served['first_s'])} ; "
-            f"même page rouverte : {_secs(served['again_s'])} ;",
-            f"  - France par commune : {_secs(served['national_s'])} ; après un filtre de thème (médiane de "
-            f"{len(_THEMES_FOR_FILTERS)}) : {_secs(served['filter_s'])} ;",
-            f"  - mémoire résidente du serveur ensuite : {served['rss_mb']:.0f} Mo (maximum {served['peak_mb']:.0f} Mo ; "
-            "cible < 600 Mo).",
-        ]
-    )
-
-
 def _inline_baseline(html: str) -> str:
     """The baseline page with Leaflet inlined (its CDN links would not load offline)."""
     from cnrmap.leaflet import assets
@@ -409,8 +338,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="exécutions par mesure (médiane)")
     parser.add_argument("--no-browser", action="store_true", help="sans mesure dans Chromium")
     parser.add_argument("--out", type=Path, default=None, help="écrire aussi le tableau dans ce fichier Markdown")
+    parser.add_argument("--app-only", action="store_true", help="seulement l'application réelle (serveur + Chromium)")
+    parser.add_argument("--no-app", action="store_true", help="sans l'application réelle")
     args = parser.parse_args(argv)
-    report = run(get_settings(), repeat=args.repeat, browser=not args.no_browser)
+    settings = get_settings()
+    parts = []
+    if not args.app_only:
+        parts.append(run(settings, repeat=args.repeat, browser=not args.no_browser))
+    if not args.no_app and not args.no_browser:
+        from tools import bench_app
+
+        measured = bench_app.run_app(settings, repeat=min(args.repeat, 3))
+        parts.append("Application réelle :\n\n" + bench_app.app_report(measured))
+    report = "\n\n".join(parts)
     print(report)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from cnrmap.indicators import cnr as cnr_indicators
 from cnrmap.indicators import documents as document_figures
 from cnrmap.indicators import registry
 from cnrmap.leaflet.legend import legend_html
+from cnrmap.leaflet.page import page_map
 
 PLACES_SHOWN = 30
 LEGEND_BOX = "border:1px solid #d0d7de;border-radius:4px;padding:8px 10px;background:#fff;font-size:13px"
@@ -310,12 +311,18 @@ for message in st.session_state.get("url_warnings", []) + view.warnings:
 # The legends sit beside the map, never over it; the detail of a clicked territory goes under them.
 left, right = st.columns([4, 1.25])
 with left:
+    # The base map's script stays the same when only the project filters change: streamlit-folium keeps the drawn
+    # map and redraws the points it is sent apart; the choropleth's data is loaded by URL, never in this message.
+    # Only a click on a territory is returned (pan and zoom do not rerun the page).
+    parts = page_map(view.map, cached.payload_store())
     returned = st_folium(
-        view.fresh_map(),
+        parts.base,
         key="map",
         height=MAP_HEIGHT,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
+        feature_group_to_add=parts.groups,
+        layer_control=parts.control,
     )
     # Notes (counting rules, dates of periods) under the map: above it they pushed the map below the fold.
     for note in view.notes:
@@ -349,7 +356,7 @@ with st.expander("Exporter la carte et ses données"):
     if st.button("Préparer l'image", key="export_go"):
         try:
             with st.spinner("Dessin de l'image dans un navigateur sans écran…"):
-                image = export_png.render_png(view, size=size, title=title).data
+                image = export_png.render_png(view, size=size, title=title, browser=cached.export_browser()).data
                 st.session_state.export_image = (new_params, image)  # one image per session, of this view
         except DataError as exc:
             cached.show_error(exc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -51,7 +52,8 @@ class ViewInputs:
     for, if any; ``department_scales`` holds department geometries already simplified for some scales;
     ``prefectures`` (:func:`cnrmap.geo.labels.load_prefectures`) and ``populations`` (commune code →
     population) choose the names written; ``land`` is the offline base (:func:`cnrmap.geo.basemap.base_land`);
-    ``commune_names`` names the communes of the CNR rows when commune shapes are not loaded (popups).
+    ``commune_names`` names the communes of the CNR rows when commune shapes are not loaded (popups);
+    ``arcs_folder`` keeps the arc encodings of the layers drawn between processes.
     """
 
     departments: gpd.GeoDataFrame
@@ -66,6 +68,7 @@ class ViewInputs:
     populations: Mapping[str, int] = field(default_factory=dict)
     land: BaseLand | None = None
     commune_names: Mapping[str, str] = field(default_factory=dict)
+    arcs_folder: Path | None = None
 
 
 @dataclass
@@ -272,6 +275,7 @@ def compose_view(state: MapState, inputs: ViewInputs, selection: Selection) -> V
         drawn, overlay=overlay, outlines=limits, points=points.layers, basemap=state.basemap, land=inputs.land,
         frames=frames, labels=names, highlight=focus, bounds=decor.view_bounds(gdf, state, frames, focus),
         prefer_canvas=n_features > 500, outline_min_zoom=8.0 if state.scope == "FR" and level == COMMUNE else None,
+        arcs_folder=inputs.arcs_folder,
     )  # fmt: skip
     table = pd.DataFrame(main.gdf[TABLE_COLUMNS]).copy()
     table.insert(6, "projects", projects_here.to_numpy())
@@ -405,6 +409,7 @@ def build_view(
         region_names=region_names(settings),
         boundaries=tuple(boundary_notes),
         reports=tuple(reports),
+        arcs_folder=settings.boundary_cache / "arcs",
     )
     result = compose_view(state, inputs, selection)
     documents.add_marks(result, values.marks, settings, communes, scale_of(state, COMMUNE))

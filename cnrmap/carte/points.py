@@ -118,8 +118,10 @@ def _project_layer(
         popup = _group_popup(f"Projets à l'échelle du département — {name}", records)
         rows.append(point_row(key, {"lat": lat, "lon": lon}, popup, tip) | {"ids": [r["id"] for r in records]})
         marks.append((lon, lat, WIDE_SIZE))
-    for i, ((lat, lon), group) in enumerate(located[~wide].groupby(["lat", "lon"], sort=True)):
-        records = [r | {"place": project_place(r, communes, departments)} for r in group.to_dict("records")]
+    for i, group_records in enumerate(_records_by_place(located[~wide])):
+        records = [r | {"place": project_place(r, communes, departments)} for r in group_records]
+        lat, lon = records[0]["lat"], records[0]["lon"]
+        group = pd.DataFrame({"status": [r["status"] for r in records]})
         key = f"p{i}"
         if len(records) == 1:
             styles[key] = POINT_STYLE | {"fillColor": classify.STATUS_COLOURS.get(str(records[0]["status"]), "#ffffff")}
@@ -134,14 +136,24 @@ def _project_layer(
     return PointLayer(PROJECTS_LAYER, rows, styles, icons), marks
 
 
+def _records_by_place(frame: pd.DataFrame) -> list[list[dict]]:
+    """The located rows as dicts, grouped by place (``lat``, ``lon``) in the order of the places, rows in their order.
+
+    One conversion of the whole frame: per-group ``to_dict`` cost about a tenth of a second for France's meetings.
+    """
+    located = frame.dropna(subset=["lat", "lon"])
+    groups: dict[tuple[float, float], list[dict]] = {}
+    for record in located.to_dict("records"):
+        groups.setdefault((record["lat"], record["lon"]), []).append(record)
+    return [groups[place] for place in sorted(groups)]
+
+
 def _meeting_layer(meetings: pd.DataFrame) -> tuple[PointLayer, list[tuple[float, float, int]]]:
     """One dot per place: the popup lists the meetings held there."""
     style = {"radius": 4, "color": "#ffffff", "weight": 1.5, "fill": True, "fillColor": classify.MEETING_COLOUR,
              "fillOpacity": 1}  # fmt: skip
     rows, styles, marks = [], {}, []
-    located = meetings.dropna(subset=["lat", "lon"])
-    for i, (_, group) in enumerate(located.groupby(["lat", "lon"], sort=True)):
-        records = group.to_dict("records")
+    for i, records in enumerate(_records_by_place(meetings)):
         key = f"m{i}"
         styles[key] = style
         popup = "<hr style='margin:5px 0'>".join(meeting_popup_html(r) for r in records)

@@ -10,11 +10,14 @@ machines often cannot reach). ``CNRMAP_CHROMIUM`` names another executable.
 
 from __future__ import annotations
 
+import atexit
+import concurrent.futures
+import queue
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from cnrmap.config import CHROMIUM_ENV, get_settings
 from cnrmap.errors import DataError
@@ -30,6 +33,7 @@ LAUNCH_ARGS = (
     "--disable-sync",
     "--no-first-run",
 )
+T = TypeVar("T")
 INSTALL_HINT = (
     "Pour exporter des images, installer Chromium et Playwright :\n"
     "  apt-get install chromium\n"
@@ -144,3 +148,74 @@ def _playwright(error_type: type[Exception]) -> Iterator[Any]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+class WarmBrowser:
+    """One headless Chromium kept open for the whole process, used from any thread.
+
+    Playwright's synchronous objects belong to the thread that created them, while Streamlit runs every page in
+    a thread of its own: the browser lives in a worker thread and :meth:`run` hands it the work. Started on the
+    first call (so that a page that never exports starts nothing), started again if it stopped, and closed by
+    :meth:`close` — at the latest when the process exits.
+
+    Parameters
+    ----------
+    executable : str, optional
+        See :func:`find_executable`.
+    """
+
+    def __init__(self, executable: str | None = None):
+        self.executable = executable
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def run(self, work: Callable[[Any], T], timeout_s: float = 120.0) -> T:
+        """Run ``work(browser)`` in the browser's thread and return its result (its exception is raised here).
+
+        Raises
+        ------
+        BrowserUnavailable
+            If Chromium cannot be started, or ``work`` takes longer than ``timeout_s``.
+        """
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="cnrmap-browser", daemon=True)
+                self._thread.start()
+            self._jobs.put((work, done))
+        try:
+            return done.result(timeout=timeout_s)
+        except concurrent.futures.TimeoutError as exc:
+            raise BrowserUnavailable(f"Le navigateur n'a pas répondu en {timeout_s:.0f} s.", hint=None) from exc
+
+    def close(self) -> None:
+        """Close the browser and stop its thread (waits for the work under way)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive():
+            self._jobs.put(None)
+            thread.join(timeout=30)
+
+    def _serve(self) -> None:
+        browser_cm = None
+        browser = None
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            work, done = job
+            if not done.set_running_or_notify_cancel():
+                continue
+            try:
+                if browser is None or not browser.is_connected():
+                    if browser_cm is not None:
+                        browser_cm.__exit__(None, None, None)
+                    browser_cm = launch(self.executable)
+                    browser = browser_cm.__enter__()
+                done.set_result(work(browser))
+            except BaseException as exc:  # handed to the caller, who raises it in its own thread
+                done.set_exception(exc)
+        if browser_cm is not None:
+            browser_cm.__exit__(None, None, None)

@@ -347,8 +347,9 @@ def render_png(
         Title; defaults to :func:`default_title`. Empty or blank means the default.
     date : datetime.date, optional
         Production date in the footer (default: today).
-    browser : playwright.sync_api.Browser, optional
-        An open browser (to export several images with one launch); else one is started and closed.
+    browser : playwright.sync_api.Browser or WarmBrowser, optional
+        An open browser (to export several images with one launch), or the process' browser kept open between
+        exports (:class:`cnrmap.export.browser.WarmBrowser`, used from any thread); else one is started and closed.
     executable : str, optional
         Chromium to start when ``browser`` is not given (:func:`cnrmap.export.browser.find_executable`).
     timeout_s : float
@@ -366,18 +367,23 @@ def render_png(
     DataError
         If the page does not draw or the image is wrong.
     """
-    from cnrmap.export.browser import launch
+    from cnrmap.export.browser import WarmBrowser, launch
 
     dims = size if isinstance(size, ImageSize) else parse_size(size)
     title = " ".join((title or "").split()) or default_title(view)
     page_html = view_layout_html(view, title, date)
-    if browser is None:
+    basemap = view.state.basemap == "osm"
+
+    def draw(chromium: Any) -> PngImage:
+        return capture(chromium, page_html, dims, title=title, basemap=basemap, timeout_s=timeout_s)
+
+    if isinstance(browser, WarmBrowser):
+        image = browser.run(draw, timeout_s=timeout_s * 4)
+    elif browser is None:
         with launch(executable) as started:
-            image = capture(
-                started, page_html, dims, title=title, basemap=view.state.basemap == "osm", timeout_s=timeout_s
-            )
+            image = draw(started)
     else:
-        image = capture(browser, page_html, dims, title=title, basemap=view.state.basemap == "osm", timeout_s=timeout_s)
+        image = draw(browser)
     image.warnings[:0] = list(view.warnings)
     return image
 

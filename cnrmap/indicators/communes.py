@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,14 +114,19 @@ def _commune_values(
     expected = sorted(code for dep in departments for code in national.expected.get(dep, ()))
     frame = national.frame
     if wanted is not None:
-        frame = frame[frame["department"].isin(wanted)]
+        frame = frame[_isin(frame["department"], wanted)]
     notes = national.notes
     if len(national.derived):
-        derived = national.derived[national.derived["code"].isin(expected)]
+        derived = national.derived[_isin(national.derived["code"], expected)]
         notes = tuple(f"{r.code} : {r.detail}" for r in derived.itertuples())
     report = compare_keys(expected, frame["code"], "communes (COG 2026)", national.right, notes=notes)
-    frame = frame.loc[frame["code"].isin(expected), ["code", "value"]].reset_index(drop=True)
+    frame = frame.loc[_isin(frame["code"], expected), ["code", "value"]].reset_index(drop=True)
     return IndicatorValues(frame, report)
+
+
+def _isin(values: pd.Series, wanted: Sequence[str]) -> pd.Series:
+    """``values.isin(wanted)``; through Python strings, a hundred times faster than on Arrow strings here."""
+    return values.astype(object).isin(wanted)
 
 
 @functools.lru_cache(maxsize=4)

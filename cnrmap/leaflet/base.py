@@ -64,6 +64,8 @@ class OfflineBase(RawMacro):
         """
     )
 
+    payload_fields = ("encoded",)  # moved to a served file by the Carte page (:mod:`cnrmap.leaflet.page`)
+
     def __init__(self, land: BaseLand):
         super().__init__()
         self._name = "OfflineBase"
@@ -110,6 +112,8 @@ class InsetFrames(RawMacro):
         {% endmacro %}
         """
     )
+
+    payload_fields = ("data",)
 
     def __init__(self, frames: gpd.GeoDataFrame, fill: str):
         super().__init__()

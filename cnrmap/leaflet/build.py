@@ -9,6 +9,7 @@ Legends are not drawn on the map: the page and the exports put them beside it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -29,10 +30,12 @@ from cnrmap.leaflet.raw import RawMacro
 COMPACT_MIN_FEATURES = 300
 
 
-def choropleth_element(layer: ChoroplethLayer, outline_min_zoom: float | None = None) -> folium.map.Layer:
+def choropleth_element(
+    layer: ChoroplethLayer, outline_min_zoom: float | None = None, arcs_folder: Path | None = None
+) -> folium.map.Layer:
     """The element that draws ``layer``: shared arcs for many territories, plain GeoJson otherwise."""
     if layer.compact or len(layer.gdf) > COMPACT_MIN_FEATURES:
-        return CompactChoropleth(layer, outline_min_zoom=outline_min_zoom)
+        return CompactChoropleth(layer, outline_min_zoom=outline_min_zoom, arcs_folder=arcs_folder)
     return geojson_element(layer)
 
 
@@ -52,6 +55,29 @@ class MetricScale(RawMacro):
         self._name = "MetricScale"
 
 
+class FocusWithoutScroll(RawMacro):
+    """Leaflet focuses the map on a mouse press (for its keyboard controls); the page around a map frame then
+    scrolls the frame into view between the press and the release, and the click lands elsewhere. The map still
+    takes the focus, without scrolling anything."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (container) {
+            var focus = container.focus;
+            container.focus = function (options) {
+                focus.call(container, Object.assign({preventScroll: true}, options || {}));
+            };
+        })({{ this._parent.get_name() }}.getContainer());
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FocusWithoutScroll"
+
+
 def build_map(
     main: ChoroplethLayer | None = None,
     *,
@@ -66,6 +92,7 @@ def build_map(
     bounds: Sequence[float] | None = None,
     prefer_canvas: bool = False,
     outline_min_zoom: float | None = None,
+    arcs_folder: Path | None = None,
 ) -> folium.Map:
     """Assemble the map.
 
@@ -95,6 +122,8 @@ def build_map(
         Draw vectors on a canvas (faster with thousands of communes).
     outline_min_zoom : float, optional
         Zoom from which the choropleth's territory outlines are drawn (national commune maps: none below).
+    arcs_folder : Path, optional
+        Where arc encodings are kept between processes (:func:`cnrmap.geo.topology.encode_coverage_cached`).
 
     Returns
     -------
@@ -119,9 +148,9 @@ def build_map(
         fill = base.SEA_COLOUR if basemap == "clair" and land is not None else base.PAPER_COLOUR
         base.InsetFrames(frames, fill).add_to(m)
     if main is not None:
-        choropleth_element(main, outline_min_zoom).add_to(m)
+        choropleth_element(main, outline_min_zoom, arcs_folder).add_to(m)
     if overlay is not None:
-        choropleth_element(overlay).add_to(m)
+        choropleth_element(overlay, arcs_folder=arcs_folder).add_to(m)
     if outlines:
         group = folium.FeatureGroup(name="Limites administratives")
         for layer in outlines:
@@ -134,6 +163,7 @@ def build_map(
     for layer in points:
         point_element(layer).add_to(m)
     MetricScale().add_to(m)
+    FocusWithoutScroll().add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     use_local_assets(m)
     return m

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import folium
 import numpy as np
@@ -53,6 +54,7 @@ def _compact_payload(
     dimmed: tuple[bool, ...],
     tip_values: tuple[tuple[str, tuple[str, ...]], ...],
     outline_only: bool,
+    arcs_folder: Path | None = None,
 ) -> tuple[int, str, str, list]:
     """What :class:`CompactChoropleth` puts in the page: points, encoded geometries, data JSON, bounds."""
     highlighted = any(dimmed) and not all(dimmed)
@@ -70,7 +72,7 @@ def _compact_payload(
                 styles.append(style)
         per_feature.append(style_index[pair])
     tips = [{"k": html.escape(alias), **_tooltip_column(values, codes)} for alias, values in tip_values]
-    encoded = topology.encode_coverage_cached(geoms)
+    encoded = topology.encode_coverage_cached(geoms, arcs_folder)
     data_json = _compact_json(
         {"codes": list(codes), "style": per_feature, "styles": styles, "tips": tips, "highlight": HIGHLIGHT_STYLE}
     )
@@ -116,6 +118,8 @@ class CompactChoropleth(folium.map.Layer, RawMacro):
         Geometries already simplified and rounded (:func:`simplify_for_scale`).
     outline_min_zoom : float, optional
         Zoom from which territory outlines are drawn (none below); ``None``: always.
+    arcs_folder : Path, optional
+        Where encodings are kept between processes (:func:`cnrmap.geo.topology.encode_coverage_cached`).
     """
 
     _template = Template(
@@ -168,7 +172,10 @@ class CompactChoropleth(folium.map.Layer, RawMacro):
         """
     )
 
-    def __init__(self, layer: ChoroplethLayer, outline_min_zoom: float | None = None):
+    # JSON put in the script as is; the Carte page moves them to served files (:mod:`cnrmap.leaflet.page`).
+    payload_fields = ("encoded_json", "data_json")
+
+    def __init__(self, layer: ChoroplethLayer, outline_min_zoom: float | None = None, arcs_folder: Path | None = None):
         super().__init__(name=html.escape(layer.name), overlay=True, control=True, show=True)
         self.outline_min_zoom = outline_min_zoom
         self._name = "CompactChoropleth"
@@ -182,7 +189,7 @@ class CompactChoropleth(folium.map.Layer, RawMacro):
             inputs = _compact_inputs(layer)
             if key is None:
                 key = (topology.fingerprint(inputs[0]), *inputs[1:])
-            cached = _COMPACT.get_or_compute(key, lambda: _compact_payload(*inputs))
+            cached = _COMPACT.get_or_compute(key, lambda: _compact_payload(*inputs, arcs_folder))
         self.points, self.encoded_json, self.data_json, self._bounds = cached
 
     def _get_self_bounds(self) -> list[list[float | None]]:

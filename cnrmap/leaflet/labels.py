@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import folium
 from jinja2 import Template
 
 from cnrmap.geo.labels import LINE_HEIGHT, Label
-from cnrmap.leaflet.raw import RawMacro
+from cnrmap.leaflet.raw import RawMacro, root_map
 
 LABEL_PANE = "cnrmapLabels"
 FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"
@@ -42,15 +43,19 @@ def label_styles() -> dict[str, str]:
     return {kind: base + style for kind, style in _STYLES.items()}
 
 
-class PlaceLabels(RawMacro):
-    """The labels of a map, shown or hidden on each zoom change by comparing the zoom with their ``min_zoom``."""
+class PlaceLabels(folium.map.Layer, RawMacro):
+    """The labels of a map, shown or hidden on each zoom change by comparing the zoom with their ``min_zoom``.
+
+    A layer group added to its parent (the map, or a feature group the page sends apart from the map); it follows
+    the zoom only while it is on the map. Not listed in the layer control.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var pane = map.createPane({{ this.pane|tojson }});
+        var {{ this.get_name() }} = (function () {
+            var map = {{ this.map_name() }};
+            var pane = map.getPane({{ this.pane|tojson }}) || map.createPane({{ this.pane|tojson }});
             pane.style.zIndex = 450;
             pane.style.pointerEvents = "none";
             var rows = {{ this.rows }}, styles = {{ this.styles }}, group = L.layerGroup(), markers = [];
@@ -72,17 +77,22 @@ class PlaceLabels(RawMacro):
                     else if (!shown && group.hasLayer(markers[k])) { group.removeLayer(markers[k]); }
                 }
             }
-            map.on("zoomend", refresh);
-            group.addTo(map);
-            map.whenReady(refresh);
+            group.on("add", function () { map.on("zoomend", refresh); map.whenReady(refresh); });
+            group.on("remove", function () { map.off("zoomend", refresh); });
+            return group;
         })();
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
     def __init__(self, labels: Sequence[Label]):
-        super().__init__()
+        super().__init__(name="Noms des lieux", overlay=True, control=False, show=True)
         self._name = "PlaceLabels"
         self.pane = LABEL_PANE
         self.rows = json.dumps(label_rows(labels), ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
         self.styles = json.dumps(label_styles(), separators=(",", ":"))
+
+    def map_name(self) -> str:
+        """The JavaScript name of the map the labels are written on."""
+        return root_map(self).get_name()

@@ -16,7 +16,7 @@ import folium
 from jinja2 import Template
 
 from cnrmap.geo.labels import SYMBOL_SCALES
-from cnrmap.leaflet.raw import RawMacro
+from cnrmap.leaflet.raw import RawMacro, root_map
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,17 @@ def _features(layer: PointLayer) -> list[dict]:
 
 
 class PointSymbols(folium.map.Layer, RawMacro):
-    """One point layer: circle markers, or ``divIcon`` symbols for groups; popups and tooltips bound in JS."""
+    """One point layer: circle markers, or ``divIcon`` symbols for groups; popups and tooltips bound in JS.
+
+    Added to its parent (the map, or a feature group the page sends apart from the map); symbols are resized
+    on zoom changes while the layer is on the map.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
-            var map = {{ this._parent.get_name() }};
+            var map = {{ this.map_name() }};
             // Smaller symbols at national scale, so that neighbouring ones do not cover each other.
             var scales = {{ this.scales|tojson }};
             function factor() {
@@ -155,8 +159,8 @@ class PointSymbols(folium.map.Layer, RawMacro):
                     }
                 });
             }
-            layer.on("add", resize);
-            map.on("zoomend", resize);
+            layer.on("add", function () { map.on("zoomend", resize); resize(); });
+            layer.on("remove", function () { map.off("zoomend", resize); });
             return layer;
         })();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -171,6 +175,10 @@ class PointSymbols(folium.map.Layer, RawMacro):
         # Same sizes as the names' collision rule assumes (``-inf`` as null).
         self.scales = [[None if not math.isfinite(z) else z, k] for z, k in SYMBOL_SCALES]
         self.data = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+    def map_name(self) -> str:
+        """The JavaScript name of the map the layer is drawn on."""
+        return root_map(self).get_name()
 
 
 def point_element(layer: PointLayer) -> PointSymbols:

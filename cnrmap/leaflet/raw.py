@@ -71,6 +71,38 @@ def copy_sharing_data(m: folium.Map) -> folium.Map:
     return copy.deepcopy(m, shared)
 
 
+def detach(m: folium.Map, types: tuple[type, ...]) -> list[Element]:
+    """Remove the map's direct children of ``types`` and return them, in drawing order.
+
+    The page hands the point layers and names to streamlit-folium apart from the map (``feature_group_to_add``):
+    they are taken out of a copy of the assembled map (branca keeps children in the ordered ``_children`` dict).
+    """
+    taken = [(name, child) for name, child in m._children.items() if isinstance(child, types)]
+    for name, _ in taken:
+        del m._children[name]
+    return [child for _, child in taken]
+
+
+def link_geojson(element: folium.GeoJson, url: str) -> None:
+    """Have a GeoJson element load its data from ``url`` instead of embedding it.
+
+    folium's own non-embedded mode (``embed=False``, the data read by a synchronous jQuery request at ``embed_link``);
+    its data stays on the element for the style functions, which folium applies in Python.
+    """
+    element.embed = False
+    element.embed_link = url
+
+
+def root_map(element: Element) -> folium.Map:
+    """The map an element is drawn on, through any feature group between them (``_parent`` chain)."""
+    current = element
+    while current is not None and not isinstance(current, folium.Map):
+        current = current._parent
+    if current is None:
+        raise ValueError(f"{element.get_name()!r} is not on a map")
+    return current
+
+
 def add_before_layer_control(m: folium.Map, element: MacroElement) -> None:
     """Add ``element`` to an assembled map, before its layer control.
 
