@@ -25,6 +25,7 @@ from cnrmap.leaflet.legend import legend_html
 PLACES_SHOWN = 30
 LEGEND_BOX = "border:1px solid #d0d7de;border-radius:4px;padding:8px 10px;background:#fff;font-size:13px"
 MAP_HEIGHT = 760
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
 st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
@@ -330,6 +331,20 @@ with st.expander("Exporter la carte et ses données"):
             cached.show_error(exc)
     if "export_image" in st.session_state:
         st.download_button("Télécharger l'image (PNG)", st.session_state.export_image, "carte-cnrmap.png", "image/png")
+    if st.button("Préparer la présentation (PowerPoint)", key="deck_go"):
+        try:
+            with st.spinner("Présentation du territoire : cartes dessinées dans un navigateur sans écran…"):
+                st.session_state.export_deck = (state, cached.deck(state, extra_key, _extra=imported))
+        except DataError as exc:
+            cached.show_error(exc)
+    if st.session_state.get("export_deck", (None,))[0] == state:
+        st.download_button(
+            "Présentation (PowerPoint)",
+            st.session_state.export_deck[1],
+            f"cnrmap-{state.territory.replace(':', '-')}.pptx",
+            PPTX,
+            key="deck_download",
+        )
     columns = st.columns(3)
     columns[0].download_button(
         "Territoires (CSV UTF-8)",
