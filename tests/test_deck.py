@@ -111,7 +111,7 @@ def test_key_figures_come_from_the_definitions():
     assert counts["realise"] == 1 and counts["en_cours"] == 1
     scope = proposition_scope(view.selection.propositions, "departement", "13", "13", "93")
     assert scope.lines(NAMES.departments, NAMES.regions, "departement")[1] in " ".join(lines)
-    assert "Réunion territoriale, Marseille <Hôtel>, 3 octobre 2022" in lines
+    assert "1 réunion ou atelier tenu : Réunion territoriale, Marseille <Hôtel>, 3 octobre 2022" in lines
     assert slide.top.table.rows == (
         ("Densité de médecins généralistes\nindicateur des cartes", "80,1 pour 100 000 habitants", "2024", "85,2",
          "81,0", "CNAM"),
@@ -230,7 +230,7 @@ def test_department_deck_without_project_says_so(offline):
     assert title_of(slides[3]) == "Hérault (34) : projets du CNR santé"
     assert NO_PROJECT in texts(slides[3]) and not tables(slides[3])
     assert "propositions formulées pour le département" in texts(slides[2])  # Hérault has its synthesis
-    assert "Réunion départementale, Montpellier, 24 novembre 2022" in texts(slides[2])
+    assert "tenu : Réunion départementale, Montpellier, 24 novembre 2022" in texts(slides[2])
 
 
 def test_filters_and_date_are_on_every_slide(offline):

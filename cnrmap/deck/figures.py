@@ -50,7 +50,7 @@ from cnrmap.sources.provenance import cite
 COLUMN_PT = 11.0
 FIGURES_PT = 10.0
 CHOSEN = "indicateur des cartes"
-BREAKDOWN_WIDTHS = (1.6, 0.6, 1.05, 0.7)
+BREAKDOWN_WIDTHS = (1.55, 0.6, 1.0, 0.7)
 CNR_SOURCE = "Projets, propositions et réunions : documents du CNR santé relevés par cnrmap"
 
 
@@ -206,7 +206,8 @@ def department_slide(
     held = meetings_in(sel.meetings, "departement", code)
     meetings = [plural(len(held), "réunion ou atelier tenu", "réunions ou ateliers tenus") if len(held) else
                 "Aucune réunion recensée dans les documents"]  # fmt: skip
-    meetings += [_meeting_line(row) for row in held.sort_values("date").to_dict("records")]
+    details = [_meeting_line(row) for row in held.sort_values("date").to_dict("records")]
+    meetings = [f"{meetings[0]} : {details[0]}"] if len(details) == 1 else meetings + details
 
     groups = figures_about(sel.figures, code, "departement", code, region, names.departments, names.regions)
     rows = [row for group in groups for row in group.rows]
@@ -302,7 +303,7 @@ def breakdown_table(view: Any, names: Names) -> Table:
             if part.projects or part.meetings or part.propositions.formulated:
                 rows.append((names.region(region), format_number(part.projects, 0),
                              format_number(part.propositions.distinct, 0), format_number(part.meetings, 0)))  # fmt: skip
-        columns = ("Région", "Projets", "Propositions distinctes", "Réunions")
+        columns = ("Région", "Projets", "Propositions", "Réunions")
         return Table(columns, tuple(rows), BREAKDOWN_WIDTHS, font_pt=9.0)
     counts = project_counts(sel.projects, "departement")
     rows = []
@@ -310,7 +311,7 @@ def breakdown_table(view: Any, names: Names) -> Table:
         scope = proposition_scope(sel.propositions, "departement", code, code, names.region_of.get(code))
         rows.append((names.department(code), format_number(int(counts.get(code, 0)), 0),
                      format_number(scope.own, 0), format_number(len(select_meetings(sel.meetings, [code])), 0)))  # fmt: skip
-    columns = ("Département", "Projets", "Propositions départementales", "Réunions")
+    columns = ("Département", "Projets", "Propositions", "Réunions")
     return Table(columns, tuple(rows), BREAKDOWN_WIDTHS, font_pt=9.0)
 
 
@@ -326,23 +327,23 @@ def area_slide(view: Any, names: Names, indicators: Sequence[IndicatorData], cho
     totals = summary.propositions
     proposals = [capitalize(totals.sentence()) if totals.formulated else "Aucune proposition recensée"]
     proposals += _theme_lines(sel.propositions, sel.filters)
-    proposals.append(capitalize(plural(summary.meetings, "réunion ou atelier tenu", "réunions ou ateliers tenus")))
     boxes = columns_boxes(BODY.top + block_height(top, BODY.width) + 0.12, 3)
     height = boxes[0].height - HEADING_HEIGHT - 0.1
     shown, cut = fit_lines(proposals, boxes[1].width, COLUMN_PT, height)
-    middle = Block("Propositions et réunions", tuple(shown), font_pt=COLUMN_PT,
+    middle = Block("Propositions", tuple(shown), font_pt=COLUMN_PT,
                    footnote=f"… et {cut} autre(s) ligne(s) : voir les notes" if cut else "")  # fmt: skip
     breakdown = breakdown_table(view, names)
-    table, left_out = fit_rows(breakdown, height - 0.3)
+    table, left_out = fit_rows(breakdown, height - 0.45)
     word = "région" if state.scope == "FR" else "département"
+    which = "sans double compte" if state.scope == "FR" else "formulées pour le département lui-même"
+    footnote = f"Propositions : {which}." + (f" … et {left_out} autre(s) : voir les notes" if left_out else "")
     right = (
-        Block(f"Par {word}", table=table, footnote=f"… et {left_out} autre(s) : voir les notes" if left_out else "")
-        if table.rows
-        else Block(f"Par {word}", ("Aucune donnée",))
+        Block(f"Par {word}", table=table, footnote=footnote) if table.rows else Block(f"Par {word}", ("Aucune donnée",))
     )
     projects = projects_block(summary, view, "à l'échelle d'un département")
-    columns = ((projects,), (middle,), (right,))
-    notes = [*indicator_notes(indicators, region), CNR_SOURCE + ".", *projects.lines, *proposals]
+    meetings = capitalize(plural(summary.meetings, "réunion ou atelier tenu", "réunions ou ateliers tenus"))
+    columns = ((projects, Block("Réunions et ateliers", (meetings,), font_pt=COLUMN_PT)), (middle,), (right,))
+    notes = [*indicator_notes(indicators, region), CNR_SOURCE + ".", *projects.lines, *proposals, meetings]
     notes += [f"Par {word} ({', '.join(table.columns[1:])}) :", *(" ; ".join(row) for row in breakdown.rows)]
     cited = document_titles([*sel.projects["source"], *sel.projects.get("status_source", []),
                              *sel.propositions["source"], *sel.meetings["source"]])  # fmt: skip
