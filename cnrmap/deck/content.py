@@ -77,7 +77,7 @@ def choices_line(view: Any, indicator: IndicatorData | None = None) -> str:
     parts.append(line)
     if view.selection.filters.all:
         parts.append(NO_FILTER_WORDS)
-    parts.append(f"Indicateur : {legend_title(indicator or view.indicator)}")
+    parts.append(f"Indicateur des cartes : {legend_title(indicator or view.indicator)}")
     return " · ".join(p for p in parts if p)
 
 
