@@ -60,10 +60,14 @@ def offline_page(browser, outside: list[str]):
     return page
 
 
+LEGEND = ".cnrmap-page-legend"  # the legends the page shows beside the map
+
+
 def open_map(page, url: str, legend_text: str):
     page.goto(url)
     frame = page.frame_locator(MAP_FRAME)
-    frame.locator(".cnrmap-legend", has_text=legend_text).first.wait_for(timeout=120_000)
+    page.locator(LEGEND, has_text=legend_text).first.wait_for(timeout=120_000)
+    frame.locator(".leaflet-container").wait_for(timeout=120_000)
     page.wait_for_timeout(1500)  # let Leaflet paint the canvas
     return frame
 
@@ -71,11 +75,11 @@ def open_map(page, url: str, legend_text: str):
 def test_nouvelle_aquitaine_by_commune_apl_2023(browser, app_url):
     outside: list[str] = []
     page = offline_page(browser, outside)
-    frame = open_map(page, f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&basemap=0",
+    open_map(page, f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&basemap=0",
                      "Seuil usuel de sous-densité")  # fmt: skip
-    legend = frame.locator(".cnrmap-legend", has_text="Seuil usuel").first.inner_text()
+    legend = page.locator(LEGEND, has_text="Seuil usuel").first.inner_text()
     assert "Accessibilité potentielle localisée (APL) aux médecins généralistes, 2023" in legend
-    assert page.get_by_role("heading", name=re.compile("APL.*2023 — Région — Nouvelle-Aquitaine")).count() == 1
+    assert page.get_by_role("heading", name=re.compile("APL.*2023.* — Nouvelle-Aquitaine, par commune")).count() == 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "na-apl-communes-2023.png"))
     assert outside == []
@@ -86,8 +90,8 @@ def test_evolution_2015_2023_has_its_sign_convention_in_the_legend(browser, app_
     outside: list[str] = []
     page = offline_page(browser, outside)
     url = f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&from_year=2015&basemap=0"
-    frame = open_map(page, url, "hausse = meilleur accès")
-    legend = frame.locator(".cnrmap-legend", has_text="hausse").first.inner_text()
+    open_map(page, url, "hausse = meilleur accès")
+    legend = page.locator(LEGEND, has_text="hausse").first.inner_text()
     assert "Évolution de l'APL aux médecins généralistes, 2015 → 2023" in legend
     assert "symétriques autour de 0" in legend and "−" in legend
     page.screenshot(path=str(ARTIFACTS / "na-apl-evolution-2015-2023.png"))
@@ -103,7 +107,7 @@ def test_documents_layer_for_patients_without_a_medecin_traitant(browser, app_ur
     label = frame.get_by_text("Arrondissement de Bergerac : 7,49 %")
     label.wait_for(timeout=30_000)
     assert frame.get_by_text("Arrondissement de Nontron : 6,3 % / 7,5 %").count() == 1
-    assert frame.locator(".cnrmap-legend", has_text="Territoires plus petits nommés par les documents").count() == 1
+    assert page.locator(LEGEND, has_text="Territoires plus petits nommés par les documents").count() == 1
     layers = frame.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert any("Territoires plus petits nommés par les documents" in t for t in layers)
     page.screenshot(path=str(ARTIFACTS / "patients-sans-mt-documents.png"))

@@ -183,5 +183,5 @@ def test_cli_one_png_per_department(tmp_path, monkeypatch, capsys):
     for code, name in (("04", "Alpes-de-Haute-Provence"), ("05", "Hautes-Alpes"), ("13", "Bouches-du-Rhône")):
         img = _image((tmp_path / f"carte-departement-{code}.png").read_bytes())
         assert img.size == (1920, 1080) and _variance(img) > 200
-        assert f"{name}, par département" in out
+        assert f"{name} ({code}), par département" in out
     assert out.count("Image écrite") == 3

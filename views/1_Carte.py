@@ -24,7 +24,7 @@ from cnrmap.leaflet.legend import legend_html
 
 PLACES_SHOWN = 30
 LEGEND_BOX = "border:1px solid #d0d7de;border-radius:4px;padding:8px 10px;background:#fff;font-size:13px"
-MAP_HEIGHT = 760
+MAP_HEIGHT = 720
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
@@ -284,8 +284,6 @@ if subtitle:
     st.caption(subtitle)
 for message in st.session_state.get("url_warnings", []) + view.warnings:
     st.warning(message)
-for note in view.notes:
-    st.caption(note)
 
 # The legends sit beside the map, never over it; the detail of a clicked territory goes under them.
 left, right = st.columns([4, 1.25])
@@ -297,6 +295,9 @@ with left:
         use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
+    # Notes (counting rules, dates of periods) under the map: above it they pushed the map below the fold.
+    for note in view.notes:
+        st.caption(note)
     st.caption(" ".join(view.boundaries))
 with right:
     for spec in view.legends:

@@ -71,7 +71,9 @@ def filters_line(view: Any) -> str:
     """One French line on what the map shows: the projects' date (« État au … »), themes and statuses, overlay,
     cross-reading."""
     state = view.state
-    parts: list[str] = [as_of_phrase(state.as_of_date)] if "projets" in state.layers else []
+    # The projects' date, when the map draws projects (a region without any has no date to state).
+    drawn = "projets" in state.layers and len(view.selection.projects)
+    parts: list[str] = [as_of_phrase(state.as_of_date)] if drawn else []
     parts += view.selection.filters.describe()
     if view.overlay is not None:
         parts.append(f"En contours : {view.overlay.label}")
