@@ -3,10 +3,8 @@ patients layer offline, the panel block « Ce que disent les documents », the r
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
+from pages import legends, open_page
 from streamlit.testing.v1 import AppTest
 
 from cnrmap.config import get_settings
@@ -15,36 +13,8 @@ from cnrmap.sources.fetch import fetch
 APP = str(get_settings().root / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-def page(path: str = "views/1_Carte.py", state: dict | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.switch_page(path).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def map_script(at: AppTest) -> str:
-    (component,) = at.get("component_instance")
-    script = json.loads(component.proto.json_args)["script"]
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
-
-
-def legends(at: AppTest) -> str:
-    """The legends the page shows beside the map (``st.html`` elements)."""
-    return " ".join(element.proto.body for element in at.get("html"))
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+page = open_page
 
 
 def panel(at: AppTest) -> str:

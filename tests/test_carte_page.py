@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
+from pages import legends, map_script, open_page
 from streamlit.testing.v1 import AppTest
 
 from cnrmap.config import get_settings
@@ -17,25 +15,7 @@ pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def carte(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("views/1_Carte.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def map_script(at: AppTest) -> str:
-    """The map's JavaScript, with JSON's \\uXXXX escapes decoded so French text can be searched."""
-    (component,) = at.get("component_instance")
-    script = json.loads(component.proto.json_args)["script"]
-    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), script)
-
-
-def legends(at: AppTest) -> str:
-    """The legends the page shows beside the map (``st.html`` elements)."""
-    return " ".join(element.proto.body for element in at.get("html"))
+    return open_page(timeout=90, **params)
 
 
 def test_default_view_is_gp_density_of_france():
