@@ -50,7 +50,8 @@ from cnrmap.sources.provenance import cite
 COLUMN_PT = 11.0
 FIGURES_PT = 10.0
 CHOSEN = "indicateur des cartes"
-BREAKDOWN_WIDTHS = (1.55, 0.6, 1.0, 0.7)
+INDICATORS_PT = 9.5
+BREAKDOWN_WIDTHS = (1.4, 0.6, 1.05, 0.8)
 CNR_SOURCE = "Projets, propositions et réunions : documents du CNR santé relevés par cnrmap"
 
 
@@ -103,7 +104,7 @@ def indicator_table(
     numeric = [data for data in indicators if data.kind == "numeric"]
     if scope == "departement":
         columns = ("Indicateur", "Valeur", "Année", "Région", "France", "Source")
-        widths = (3.0, 2.1, 1.5, 0.95, 0.95, 3.83)
+        widths = (2.9, 2.0, 1.7, 0.95, 0.95, 3.83)
         rows = [
             (_label(d, chosen), _value_of(d, code or ""), d.year or d.vintage, _reference(d, region_code),
              _reference(d, "FR"), d.source)
@@ -111,7 +112,7 @@ def indicator_table(
         ]  # fmt: skip
     elif scope == "region":
         columns = ("Indicateur", "Région", "France", "Année", "Source")
-        widths = (3.5, 2.4, 1.1, 1.5, 3.83)
+        widths = (3.3, 2.4, 1.1, 1.7, 3.83)
         rows = [
             (_label(d, chosen), _reference(d, region_code, unit=True), _reference(d, "FR"), d.year or d.vintage,
              d.source)
@@ -122,7 +123,7 @@ def indicator_table(
         widths = (4.0, 2.6, 1.6, 4.13)
         rows = [(_label(d, chosen), _reference(d, "FR", unit=True), d.year or d.vintage, d.source) for d in numeric]
     small = (columns.index("Année"), len(columns) - 1)
-    return Table(columns, tuple(rows), widths, font_pt=10.0, small=small)
+    return Table(columns, tuple(rows), widths, font_pt=INDICATORS_PT, small=small)
 
 
 def indicators_block(
@@ -333,7 +334,7 @@ def area_slide(view: Any, names: Names, indicators: Sequence[IndicatorData], cho
     middle = Block("Propositions", tuple(shown), font_pt=COLUMN_PT,
                    footnote=f"… et {cut} autre(s) ligne(s) : voir les notes" if cut else "")  # fmt: skip
     breakdown = breakdown_table(view, names)
-    table, left_out = fit_rows(breakdown, height - 0.45)
+    table, left_out = fit_rows(breakdown, height - 0.35)
     word = "région" if state.scope == "FR" else "département"
     which = "sans double compte" if state.scope == "FR" else "formulées pour le département lui-même"
     footnote = f"Propositions : {which}." + (f" … et {left_out} autre(s) : voir les notes" if left_out else "")

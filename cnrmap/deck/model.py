@@ -145,7 +145,7 @@ def block_height(block: Block, width: float) -> float:
     """Estimated height of a block (heading, lines or table, footnote), in inches."""
     height = HEADING_HEIGHT if block.heading else 0.0
     if block.table is not None:
-        height += table_height(block.table) + 0.05
+        height += table_height(block.table) + 0.1
     for line in block.lines:
         height += text_lines(line, width - 0.2, block.font_pt) * line_height(block.font_pt) + 4 / 72
     if block.footnote:

@@ -131,7 +131,7 @@ def project_slides(view: Any, code: str, names: Names) -> list[Slide]:
         chunk = records[start : start + len(page)]
         start += len(page)
         cited = document_titles([*(r.get("source") for r in chunk), *(r.get("status_source") for r in chunk)])
-        notes = [f"Projets de {name}, {as_of_phrase(view.state.as_of_date).lower()} ({filter_words(view)}) :"]
+        notes = [f"Projets — {name}, {as_of_phrase(view.state.as_of_date).lower()} ({filter_words(view)}) :"]
         for row in chunk:
             notes += project_notes(row, names)
         slides.append(

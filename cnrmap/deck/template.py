@@ -183,7 +183,7 @@ def block(slide, box: Box, spec: Block) -> float:
         top += HEADING_HEIGHT
     if spec.table is not None:
         table(slide, box.left + 0.05, top, spec.table)
-        top += table_height(spec.table) + 0.05
+        top += table_height(spec.table) + 0.1
     paragraphs = [(line, spec.font_pt, {"space": 4}) for line in spec.lines]
     if spec.footnote:
         paragraphs.append((spec.footnote, 9.0, {"italic": True, "colour": MUTED, "space": 4}))
