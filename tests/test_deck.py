@@ -166,6 +166,40 @@ def test_text_lines_estimate_word_wrap():
     assert text_lines("ligne\nautre ligne", 3.0, 10) == 2
 
 
+def test_plan_overview_by_department_then_one_map_per_department_or_region():
+    from cnrmap.deck.plan import by_department, part_states
+    from cnrmap.indicators.spec import Indicator
+
+    def indicator(levels):
+        return Indicator("x", "X", "", "2024", "", levels, "numeric", None, None, True, "")
+
+    catalogue = {"apl_mg": indicator(("departement", "commune")), "zonage_mg": indicator(("commune",))}
+    asked = MapState(territory="region:93", level="commune", indicator="apl_mg", year="2019", need="zip_sans_projet")
+    kept = by_department(asked, catalogue)
+    assert (kept.level, kept.indicator, kept.year, kept.need) == ("departement", "apl_mg", "2019", None)
+    other = by_department(MapState(territory="region:93", level="commune", indicator="zonage_mg", year="2019"),
+                          {**catalogue, "zonage_mg": indicator(("commune",))})  # fmt: skip
+    assert (other.indicator, other.year) == (None, None)  # the level's default, without a year it may not have
+    region = compose(MapState(territory="region:93"))
+    states = part_states(MapState(territory="region:93", level="commune", place="13001"), region, NAMES.region_of)
+    assert [(s.territory, s.level, s.place) for s in states] == [
+        ("departement:04", "commune", None), ("departement:13", "commune", "13001"), ("departement:83", "commune", None)
+    ]  # fmt: skip
+    france = compose(MapState(territory="FR", statuses=("realise",)))
+    assert [s.territory for s in part_states(MapState(), france, NAMES.region_of)] == ["region:76", "region:93"]
+
+
+def test_cite_titles_only_for_slides():
+    from cnrmap.sources.provenance import cite
+
+    source = "000_94171454de998992.txt:556-576; 002_2c4c869459a1ff39.txt:26; 000_94171454de998992.txt:12"
+    assert cite(source, detail=False) == (
+        "Brochure ARS PACA « Innover pour notre santé », 2023 ; Dossier de presse ARS PACA — Var, novembre 2023"
+    )
+    assert cite(source).startswith("Brochure ARS PACA « Innover pour notre santé », 2023 (l. 556-576, 12 ; fichier")
+    assert cite("Comité de suivi du 3 mars 2024", detail=False) == "Comité de suivi du 3 mars 2024"
+
+
 # --- the file, read back (real data, maps drawn here) -----------------------------------------------------
 
 

@@ -332,7 +332,11 @@ with st.expander("Exporter la carte et ses données"):
             cached.show_error(exc)
     if "export_image" in st.session_state:
         st.download_button("Télécharger l'image (PNG)", st.session_state.export_image, "carte-cnrmap.png", "image/png")
-    if st.button("Préparer la présentation (PowerPoint)", key="deck_go"):
+    deck_help = (
+        "Diapositives 16:9 modifiables du territoire affiché, avec ses filtres et sa date : carte, chiffres clés, "
+        "projets, sources (une carte et des chiffres clés par département pour une région, par région pour la France)."
+    )
+    if st.button("Préparer la présentation (PowerPoint)", key="deck_go", help=deck_help):
         try:
             with st.spinner("Présentation du territoire : cartes dessinées dans un navigateur sans écran…"):
                 st.session_state.export_deck = (state, cached.deck(state, extra_key, _extra=imported))
