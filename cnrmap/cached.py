@@ -190,6 +190,24 @@ def export_browser():
     return WarmBrowser(settings().chromium)
 
 
+@st.cache_data(show_spinner=False, max_entries=2)
+def _deck(state, extra_key: str, revision: str, today: str, _extra: dict | None = None) -> bytes:
+    from cnrmap.deck.build import build_deck
+
+    return build_deck(state, settings(), _cnr_data(revision), extra=_extra, browser=export_browser()).data
+
+
+def deck(state, extra_key: str = "", _extra: dict | None = None) -> bytes:
+    """The PowerPoint deck of ``state``'s territory (:func:`cnrmap.deck.build.build_deck`), as bytes.
+
+    Keyed like :func:`view` (recorded data's revision, today's date: the slides carry it); two entries, a deck
+    weighs a few megabytes. Raises :class:`DataError` (Chromium missing…) for the page to show.
+    """
+    import datetime as dt
+
+    return _deck(state, extra_key, data_revision(), dt.date.today().isoformat(), _extra=_extra)
+
+
 @st.cache_data(show_spinner=False)
 def search_places() -> dict[str, str]:
     """Search entries « name (code) » → territory or commune key, from the installed references."""

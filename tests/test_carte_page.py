@@ -149,6 +149,29 @@ def test_export_button_prepares_a_png():
     assert "export_image" not in at.session_state
 
 
+def test_export_panel_offers_a_deck_and_says_when_chromium_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNRMAP_CHROMIUM", str(tmp_path / "pas-de-chromium"))
+    at = carte(territory="departement:04")
+    assert at.button(key="deck_go").proto.label == "Préparer la présentation (PowerPoint)"
+    assert "Présentation (PowerPoint)" not in [b.proto.label for b in at.get("download_button")]
+    at.button(key="deck_go").click().run()
+    assert not at.exception
+    assert any("Navigateur introuvable" in e.value for e in at.error)
+    assert any("apt-get install chromium" in i.value for i in at.info)
+
+
+@pytest.mark.browser
+def test_deck_button_offers_the_powerpoint_download():
+    at = carte(territory="departement:04")
+    at.button(key="deck_go").click().run()
+    assert not at.exception and not at.error
+    (button,) = [b for b in at.get("download_button") if b.proto.label == "Présentation (PowerPoint)"]
+    assert button.proto.url.endswith(".pptx")  # served with the PowerPoint type
+    # Changing the view withdraws the deck of the previous one.
+    at.selectbox(key="territory").select("departement:05").run()
+    assert "Présentation (PowerPoint)" not in [b.proto.label for b in at.get("download_button")]
+
+
 def test_imported_indicator_becomes_a_layer(monkeypatch, mirror_dir):
     monkeypatch.setenv("CNRMAP_MIRROR", str(mirror_dir))
     at = carte()

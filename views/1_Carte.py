@@ -28,6 +28,7 @@ PLACES_SHOWN = 30
 LEGEND_BOX = "border:1px solid #d0d7de;border-radius:4px;padding:8px 10px;background:#fff;font-size:13px"
 MAP_HEIGHT = 720
 IMPORTS_KEPT = 3  # imported indicators a session keeps (the oldest goes): each is up to 35,000 values
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 EXPORT_SIZES = {"16:9": "Diapositive 16:9 (1920×1080)", "a4": "A4 paysage (300 dpi)"}
 
 st.set_page_config(page_title="CNR santé — Carte", page_icon="🗺️", layout="wide")
@@ -365,6 +366,26 @@ with st.expander("Exporter la carte et ses données"):
     if "export_image" in st.session_state:
         png = st.session_state.export_image[1]
         st.download_button("Télécharger l'image (PNG)", png, "carte-cnrmap.png", "image/png")
+    deck_help = (
+        "Diapositives 16:9 modifiables du territoire affiché, avec ses filtres et sa date : carte, chiffres clés, "
+        "projets, sources (une carte et des chiffres clés par département pour une région, par région pour la France)."
+    )
+    if st.button("Préparer la présentation (PowerPoint)", key="deck_go", help=deck_help):
+        try:
+            with st.spinner("Présentation du territoire : cartes dessinées dans un navigateur sans écran…"):
+                st.session_state.export_deck = (state, cached.deck(state, extra_key, _extra=imported))
+        except DataError as exc:
+            cached.show_error(exc)
+    if st.session_state.get("export_deck", (None,))[0] != state:
+        st.session_state.pop("export_deck", None)  # the deck of another view: neither offered nor kept
+    if "export_deck" in st.session_state:
+        st.download_button(
+            "Présentation (PowerPoint)",
+            st.session_state.export_deck[1],
+            f"cnrmap-{state.territory.replace(':', '-')}.pptx",
+            PPTX,
+            key="deck_download",
+        )
     columns = st.columns(3)
     columns[0].download_button(
         "Territoires (CSV UTF-8)",

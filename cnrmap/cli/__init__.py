@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cnrmap.cli.render",
     "cnrmap.cli.import_indicator",
     "cnrmap.cli.export",
+    "cnrmap.cli.deck",
     "cnrmap.cli.data",
 )
 

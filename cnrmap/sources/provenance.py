@@ -35,10 +35,11 @@ SHORT_TITLES: dict[str, str] = {
 _REFERENCE = re.compile(r"^(?P<file>\d{3}_[0-9a-f]{16}\.txt):(?P<lines>\d+(?:-\d+)?)$")
 
 
-def cite(source: str) -> str:
+def cite(source: str, detail: bool = True) -> str:
     """A row's ``source`` (``000_….txt:556-576; 000_….txt:12``) in words: the document's title first, then the
     lines and the file as a secondary reference. References to the same document are grouped; text that is not
-    a seed reference is returned as it is."""
+    a seed reference is returned as it is. ``detail=False`` keeps the titles only (a slide's table; its notes
+    carry the lines and files)."""
     groups: dict[str, list[str]] = {}
     others: list[str] = []
     for part in (p.strip() for p in str(source or "").split(";")):
@@ -49,7 +50,10 @@ def cite(source: str) -> str:
             groups.setdefault(m["file"], []).append(m["lines"])
         else:
             others.append(part)
-    cited = [f"{SHORT_TITLES[file]} (l. {', '.join(lines)} ; fichier {file})" for file, lines in groups.items()]
+    cited = [
+        f"{SHORT_TITLES[file]} (l. {', '.join(lines)} ; fichier {file})" if detail else SHORT_TITLES[file]
+        for file, lines in groups.items()
+    ]
     return " ; ".join(cited + others)
 
 
