@@ -25,9 +25,9 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=find_executable(), headless=True, args=list(LAUNCH_ARGS))
 
 
-def offline_page(browser, outside: list[str]):
+def offline_page(browser, outside: list[str], height: int = 1000):
     """A page where every request not for 127.0.0.1 is recorded in ``outside`` and aborted."""
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page = browser.new_page(viewport={"width": 1600, "height": height})
 
     def guard(route):
         host = urlparse(route.request.url).hostname

@@ -186,3 +186,27 @@ def fresh_streamlit_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# --- real-browser tests (marked ``browser``): one Chromium and one app server per test module ----------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (:func:`app_server.launch_chromium`)."""
+    from app_server import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The app served on 127.0.0.1 with the default settings (a module may serve it otherwise)."""
+    from app_server import serve_app
+
+    with serve_app() as url:
+        yield url

@@ -26,12 +26,6 @@ def playwright():
         yield p
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with serve_app() as url:
-        yield url
-
-
 def open_popup(marker, popup) -> None:
     """Click a marker until its popup shows: the first click may rerun the page (st_folium returns the
     clicked feature), which redraws the map; a second click on the same feature does not."""

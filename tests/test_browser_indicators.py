@@ -5,10 +5,9 @@ in ``tests/artifacts/``."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import pytest
-from app_server import launch_chromium, serve_app
+from app_server import MAP_FRAME, offline_page, serve_app
 from playwright.sync_api import Error as PlaywrightError
 
 from cnrmap.config import get_settings
@@ -16,7 +15,6 @@ from cnrmap.sources.fetch import fetch
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = get_settings().root / "tests" / "artifacts"
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 NOUVELLE_AQUITAINE = ["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"]
 
 
@@ -36,31 +34,6 @@ def app_url(cache):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
-
-
-def offline_page(browser, outside: list[str]):
-    page = browser.new_page(viewport={"width": 1600, "height": 1100})
-
-    def guard(route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:", "about:")) or host in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    return page
-
-
 LEGEND = ".cnrmap-page-legend"  # the legends the page shows beside the map
 
 
@@ -78,7 +51,7 @@ def open_map(page, url: str, legend_text: str):
 
 def test_nouvelle_aquitaine_by_commune_apl_2023(browser, app_url):
     outside: list[str] = []
-    page = offline_page(browser, outside)
+    page = offline_page(browser, outside, height=1100)
     open_map(page, f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&basemap=0",
                      "Seuil usuel de sous-densité")  # fmt: skip
     legend = page.locator(LEGEND, has_text="Seuil usuel").first.inner_text()
@@ -92,7 +65,7 @@ def test_nouvelle_aquitaine_by_commune_apl_2023(browser, app_url):
 
 def test_evolution_2015_2023_has_its_sign_convention_in_the_legend(browser, app_url):
     outside: list[str] = []
-    page = offline_page(browser, outside)
+    page = offline_page(browser, outside, height=1100)
     url = f"{app_url}/carte?territory=region:75&level=commune&indicator=apl_mg&year=2023&from_year=2015&basemap=0"
     open_map(page, url, "hausse = meilleur accès")
     legend = page.locator(LEGEND, has_text="hausse").first.inner_text()
@@ -105,7 +78,7 @@ def test_evolution_2015_2023_has_its_sign_convention_in_the_legend(browser, app_
 
 def test_documents_layer_for_patients_without_a_medecin_traitant(browser, app_url):
     outside: list[str] = []
-    page = offline_page(browser, outside)
+    page = offline_page(browser, outside, height=1100)
     url = f"{app_url}/carte?territory=region:75&indicator=patients_sans_mt&basemap=0&layers=limites"
     frame = open_map(page, url, "pas de source nationale installée")
     label = frame.get_by_text("Arrondissement de Bergerac : 7,49 %")
@@ -125,7 +98,7 @@ def test_documents_layer_for_patients_without_a_medecin_traitant(browser, app_ur
 
 def test_panel_of_a_dordogne_commune(browser, app_url):
     outside: list[str] = []
-    page = offline_page(browser, outside)
+    page = offline_page(browser, outside, height=1100)
     open_map(page, f"{app_url}/carte?territory=departement:24&level=commune&indicator=apl_mg&basemap=0&layers=limites",
              "2023")  # fmt: skip
     box = page.locator(MAP_FRAME).bounding_box()

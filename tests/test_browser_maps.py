@@ -7,11 +7,10 @@ for 127.0.0.1 is recorded and aborted, and each test fails if there is any (defa
 from __future__ import annotations
 
 import itertools
-from urllib.parse import urlparse
 
 import numpy as np
 import pytest
-from app_server import launch_chromium, serve_app
+from app_server import MAP_FRAME, offline_page
 
 from cnrmap.config import get_settings
 from cnrmap.curated.load import load_projects
@@ -19,38 +18,11 @@ from cnrmap.geo import insets
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = get_settings().root / "tests" / "artifacts"
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with serve_app() as url:
-        yield url
 
 
 def open_map(browser, url: str, outside: list[str]):
     """A page on ``url`` whose every request off 127.0.0.1 is recorded in ``outside`` and aborted."""
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
-
-    def guard(route):
-        request_url = route.request.url
-        if request_url.startswith(("data:", "blob:", "about:")) or urlparse(request_url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(request_url)
-            route.abort()
-
-    page.route("**/*", guard)
+    page = offline_page(browser, outside)
     page.goto(url)
     frame = page.frame_locator(MAP_FRAME)
     frame.locator(".leaflet-overlay-pane path").first.wait_for(state="attached", timeout=60_000)

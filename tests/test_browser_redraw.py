@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from app_server import MAP_FRAME, launch_chromium, offline_page, serve_app
+from app_server import MAP_FRAME, offline_page
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
@@ -52,22 +52,6 @@ COUNT_RUNS_JS = """(() => {
   };
   window.WebSocket.prototype = WS.prototype;
 })();"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with serve_app() as url:
-        yield url
 
 
 def map_frame(page):
