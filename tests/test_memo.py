@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -12,30 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from threads import wait_until
 
 from cnrmap import memo as memo_module
 from cnrmap.memo import GEOMETRY_BYTES_PER_COORDINATE, GEOMETRY_BYTES_PER_PART, Memo, estimate_bytes, usage
 from cnrmap.memory import BUILD_SLOTS, build_slot
-
-
-def _wait_until(condition, what: str, limit: float = 10.0) -> None:
-    """Poll ``condition`` (a state of other threads, not a duration); fail after ``limit`` s if never true."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"jamais arrivé : {what}")
-        time.sleep(0.001)
-
-
-def _blocked_in(thread: threading.Thread, function: str) -> bool:
-    """Whether ``thread`` is now inside ``function`` (its frame stack), e.g. waiting on a lock there."""
-    frame = sys._current_frames().get(thread.ident)
-    while frame is not None:
-        if frame.f_code.co_name == function:
-            return True
-        frame = frame.f_back
-    return False
-
 
 # --- count and order ---------------------------------------------------------------------------------------
 
@@ -138,11 +118,11 @@ def test_two_threads_asking_for_the_same_key_compute_it_once():
 
     first = threading.Thread(target=ask, args=("first",), name="first")
     first.start()
-    _wait_until(lambda: calls == ["first"], "le premier calcul commence")
+    wait_until(lambda: calls == ["first"], "le premier calcul commence")
     second = threading.Thread(target=ask, args=("second",), name="second")
     second.start()
     # The second thread is waiting on the key's lock, inside get_or_compute, while the first computes.
-    _wait_until(lambda: m._computing["view"][1] == 2, "le second fil attend le résultat du premier")
+    wait_until(lambda: m._computing["view"][1] == 2, "le second fil attend le résultat du premier")
     release.set()
     first.join(10)
     second.join(10)
@@ -200,7 +180,7 @@ def test_a_failed_computation_lets_the_waiting_thread_compute():
     started.wait(10)
     t2 = threading.Thread(target=second)
     t2.start()
-    _wait_until(lambda: m._computing["k"][1] == 2, "le second fil attend")
+    wait_until(lambda: m._computing["k"][1] == 2, "le second fil attend")
     release.set()
     t1.join(10)
     t2.join(10)

@@ -7,33 +7,14 @@ waits until the test lets it finish, and check where the other threads wait (not
 
 from __future__ import annotations
 
-import sys
 import threading
-import time
 
 import pytest
+from threads import blocked_in, wait_until
 
 from cnrmap import cached
 from cnrmap.carte import compose
 from cnrmap.carte.state import MapState
-
-
-def _blocked_in(thread: threading.Thread, function: str) -> bool:
-    """Whether ``thread``'s current call stack goes through ``function`` (e.g. it waits on a lock there)."""
-    frame = sys._current_frames().get(thread.ident)
-    while frame is not None:
-        if frame.f_code.co_name == function:
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _wait_until(condition, what: str, limit: float = 20.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"jamais arrivé : {what}")
-        time.sleep(0.002)
 
 
 @pytest.fixture
@@ -65,10 +46,10 @@ def test_two_sessions_on_the_same_new_view_build_it_once(slow_build):
     state = MapState(territory="region:93", basemap="aucun")
     results: dict = {}
     first = _ask(state, results, "first")
-    _wait_until(lambda: len(calls) == 1, "la première session construit la vue")
+    wait_until(lambda: len(calls) == 1, "la première session construit la vue")
     second = _ask(state, results, "second")
     # Streamlit's cache_resource takes a lock per key: the second session waits there for the first's result.
-    _wait_until(lambda: _blocked_in(second, "_hold_compute_lock"), "la seconde session attend la première")
+    wait_until(lambda: blocked_in(second, "_hold_compute_lock"), "la seconde session attend la première")
     release.set()
     first.join(20)
     second.join(20)
@@ -82,9 +63,9 @@ def test_two_different_new_views_are_built_one_after_the_other(slow_build):
     france = MapState(territory="FR", level="commune", basemap="aucun")
     paca = MapState(territory="region:93", basemap="aucun")
     first = _ask(france, results, "france")
-    _wait_until(lambda: len(calls) == 1, "la première vue se construit")
+    wait_until(lambda: len(calls) == 1, "la première vue se construit")
     second = _ask(paca, results, "paca")
-    _wait_until(lambda: _blocked_in(second, "build_slot"), "la seconde vue attend son tour")
+    wait_until(lambda: blocked_in(second, "build_slot"), "la seconde vue attend son tour")
     assert calls == [france]  # not started while the first one builds
     release.set()
     first.join(20)

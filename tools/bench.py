@@ -27,6 +27,7 @@ import geopandas as gpd
 
 from cnrmap.config import Settings, get_settings
 from cnrmap.export.browser import LAUNCH_ARGS
+from tools.report import emit
 
 CASES: tuple[tuple[str, str, str, str], ...] = (
     ("Un département (Gironde), communes", "departement:33", "commune", "≤ 150 Ko, ≤ 0,15 s"),
@@ -351,10 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         measured = bench_app.run_app(settings, repeat=min(args.repeat, 3))
         parts.append("Application réelle :\n\n" + bench_app.app_report(measured))
     report = "\n\n".join(parts)
-    print(report)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report + "\n", encoding="utf-8")
+    emit(report, args.out)
     return 0
 
 

@@ -16,6 +16,7 @@ from cnrmap.carte.state import MapState
 from cnrmap.config import get_settings
 from cnrmap.deck.build import build_deck
 from cnrmap.records.data import load_data
+from tools.report import emit
 
 
 def run(territory: str, level: str, repeat: int) -> str:
@@ -55,10 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="écrire aussi le tableau dans ce fichier Markdown")
     args = parser.parse_args(argv)
     report = run(args.territory, args.level, args.repeat)
-    print(report)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report + "\n", encoding="utf-8")
+    emit(report, args.out)
     return 0
 
 

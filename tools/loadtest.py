@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 from cnrmap.export.browser import LAUNCH_ARGS
 from tools.local_server import resident_memory_mb, running_app
+from tools.report import emit
 
 
 @dataclass(frozen=True)
@@ -340,10 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--pid ne sert qu'avec --url")
     runs = [run(n, args.rounds, args.url, args.pid, args.timeout, args.root) for n in args.sessions]
     text = report(runs)
-    print(text)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(text, args.out)
     return 0
 
 
