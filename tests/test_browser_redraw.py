@@ -107,6 +107,25 @@ def test_status_filter_redraws_the_markers_and_keeps_the_choropleth(browser, app
     page.close()
 
 
+def test_a_filter_line_appearing_above_the_map_does_not_rebuild_it(browser, app_url):
+    """Nouvelle-Aquitaine has no project: its page says no filter line until a status is chosen, then one appears
+    above the map. The map frame must stay where it is (a moved frame is rebuilt, its choropleth sent again)."""
+    outside: list[str] = []
+    page = open_carte(browser, f"{app_url}/carte?territory=region:75", outside)
+    frame = map_frame(page)
+    frame.evaluate(TAG_JS)
+    before = frame.evaluate(STATE_JS)
+    assert page.get_by_text("Projets au statut").count() == 0
+    choose_status(page, "Réalisé")
+    page.get_by_text("Projets au statut : réalisé").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    state = map_frame(page).evaluate(STATE_JS)
+    assert not state["reloaded"], "the map was rebuilt (choropleth sent again)"
+    assert state["kept"] == state["polygons"] == before["polygons"] > 0
+    assert outside == []
+    page.close()
+
+
 def test_pan_and_zoom_do_not_rerun_the_page(browser, app_url):
     outside: list[str] = []
     page = open_carte(browser, f"{app_url}/carte?territory=region:93&layers=limites", outside)

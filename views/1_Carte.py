@@ -302,12 +302,15 @@ extra_key = cnr_indicators.fingerprint(imported)
 view = cached.or_stop(lambda: cached.view(state, extra_key, _extra=imported))
 
 # Title and subtitle say what is shown (indicator, vintage, territory, level, filters), as on the exports.
-st.title(export_layout.default_title(view))
-subtitle = export_layout.filters_line(view)
-if subtitle:
-    st.caption(subtitle)
-for message in st.session_state.get("url_warnings", []) + view.warnings:
-    st.warning(message)
+# One container for what comes and goes above the map: the map keeps its place in the page, and a map frame
+# whose place changes is rebuilt by the browser (choropleth sent and drawn again on a filter change).
+with st.container():
+    st.title(export_layout.default_title(view))
+    subtitle = export_layout.filters_line(view)
+    if subtitle:
+        st.caption(subtitle)
+    for message in st.session_state.get("url_warnings", []) + view.warnings:
+        st.warning(message)
 
 # The legends sit beside the map, never over it; the detail of a clicked territory goes under them.
 left, right = st.columns([4, 1.25])
