@@ -424,13 +424,8 @@ def server_env(settings: Settings) -> dict[str, str]:
 # (label, URL path of the Carte page, territory, level, layers at least drawn)
 CASES: tuple[tuple[str, str, str, str, int], ...] = (
     ("France, communes", "/carte?territory=FR&level=commune&basemap=aucun", "FR", "commune", 30_000),
-    (
-        "Nouvelle-Aquitaine, communes",
-        "/carte?territory=region:75&level=commune&basemap=aucun",
-        "region:75",
-        "commune",
-        4_000,
-    ),
+    # A region with projects, so that a status filter has points to redraw (Nouvelle-Aquitaine has none).
+    ("PACA, communes", "/carte?territory=region:93&level=commune&basemap=aucun", "region:93", "commune", 900),
 )
 # Eight national views one after the other, then the server's memory.
 NATIONAL_VIEWS = (
