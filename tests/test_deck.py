@@ -242,6 +242,10 @@ def test_region_deck_slides_in_order_with_pictures_tables_and_notes(offline):
     figures = [s for s, spec in zip(slides, deck.slides, strict=True) if spec.kind == "figures"]
     projects = [s for s, spec in zip(slides, deck.slides, strict=True) if spec.kind == "projects"]
     assert len(figures) == 7 and all(tables(s) for s in figures) and all(tables(s) for s in projects)
+    # The region's key figures break down by department: all six, none sent to the notes.
+    breakdown = next(t for t in tables(figures[0]) if t.cell(0, 0).text == "Département")
+    assert [breakdown.cell(i, 0).text[-3:-1] for i in range(1, len(breakdown.rows))] == list(PACA)
+    assert "autre(s) : voir les notes" not in texts(figures[0])
     every = "\n".join(texts(s) for s in slides)
     for word in ("Réalisé", "En cours", "Non renseigné", "Densité de médecins généralistes libéraux"):
         assert word in every

@@ -51,7 +51,8 @@ COLUMN_PT = 11.0
 FIGURES_PT = 10.0
 CHOSEN = "indicateur des cartes"
 INDICATORS_PT = 9.5
-BREAKDOWN_WIDTHS = (1.4, 0.6, 1.05, 0.8)
+BREAKDOWN_WIDTHS = (2.45, 0.7, 1.1, 0.8)  # inches: the widest of the area slide's columns (AREA_COLUMNS)
+AREA_COLUMNS = (1.0, 0.75, 1.35)  # projects and meetings, propositions, the breakdown table
 CNR_SOURCE = "Projets, propositions et réunions : documents du CNR santé relevés par cnrmap"
 
 
@@ -249,7 +250,7 @@ def department_slide(
                              *held["source"], *(row["source"] for row in rows)])  # fmt: skip
     footer = "Sources : " + "; ".join(["tables officielles (voir le tableau)", *cited])
     return Slide("figures", f"{name} : chiffres clés", subtitle=choices_line(view), top=top, columns=columns,
-                 sources=footer, notes=tuple(notes), documents=tuple(cited))  # fmt: skip
+                 column_weights=AREA_COLUMNS, sources=footer, notes=tuple(notes), documents=tuple(cited))  # fmt: skip
 
 
 # --- the documents' figures -------------------------------------------------------------------------------
@@ -328,7 +329,8 @@ def area_slide(view: Any, names: Names, indicators: Sequence[IndicatorData], cho
     totals = summary.propositions
     proposals = [capitalize(totals.sentence()) if totals.formulated else "Aucune proposition recensée"]
     proposals += _theme_lines(sel.propositions, sel.filters)
-    boxes = columns_boxes(BODY.top + block_height(top, BODY.width) + 0.12, 3)
+    # The breakdown table gets the widest column: a department's name on one line, every department shown.
+    boxes = columns_boxes(BODY.top + block_height(top, BODY.width) + 0.12, 3, weights=AREA_COLUMNS)
     height = boxes[0].height - HEADING_HEIGHT - 0.1
     shown, cut = fit_lines(proposals, boxes[1].width, COLUMN_PT, height)
     middle = Block("Propositions", tuple(shown), font_pt=COLUMN_PT,
@@ -350,5 +352,5 @@ def area_slide(view: Any, names: Names, indicators: Sequence[IndicatorData], cho
                              *sel.propositions["source"], *sel.meetings["source"]])  # fmt: skip
     notes += ["Documents :", *cited]
     return Slide("figures", f"{name} : chiffres clés", subtitle=choices_line(view), top=top, columns=columns,
-                 sources="Sources : tables officielles (voir le tableau) ; documents du CNR santé (notes)",
+                 column_weights=AREA_COLUMNS, sources="Sources : tables officielles (voir le tableau) ; documents du CNR santé (notes)",
                  notes=tuple(notes), documents=tuple(cited))  # fmt: skip

@@ -57,6 +57,7 @@ class Slide:
     image: bytes | None = None
     top: Block | None = None
     columns: tuple[tuple[Block, ...], ...] = ()
+    column_weights: tuple[float, ...] | None = None  # relative widths of ``columns`` (equal by default)
     table: Table | None = None
     sources: str = ""
     notes: tuple[str, ...] = ()
@@ -153,10 +154,19 @@ def block_height(block: Block, width: float) -> float:
     return height
 
 
-def columns_boxes(top: float, count: int, bottom: float = BODY.bottom) -> list[Box]:
-    """``count`` side-by-side boxes across the body, from ``top`` down to ``bottom``."""
-    width = (BODY.width - BLOCK_GAP * (count - 1)) / count
-    return [Box(BODY.left + i * (width + BLOCK_GAP), top, width, bottom - top) for i in range(count)]
+def columns_boxes(
+    top: float, count: int, bottom: float = BODY.bottom, weights: Sequence[float] | None = None
+) -> list[Box]:
+    """``count`` side-by-side boxes across the body, from ``top`` down to ``bottom`` (widths in proportion to
+    ``weights``, equal by default)."""
+    weights = list(weights or [1.0] * count)
+    usable = BODY.width - BLOCK_GAP * (count - 1)
+    boxes, left = [], BODY.left
+    for weight in weights:
+        width = usable * weight / sum(weights)
+        boxes.append(Box(left, top, width, bottom - top))
+        left += width + BLOCK_GAP
+    return boxes
 
 
 def lines_height(lines: Sequence[str], width: float, font_pt: float) -> float:

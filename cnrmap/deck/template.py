@@ -215,7 +215,9 @@ def _figures_slide(slide, spec: Slide) -> None:
     top = BODY.top
     if spec.top is not None:
         top += block(slide, Box(BODY.left, top, BODY.width, BODY.height), spec.top) + 0.12
-    for box, stack in zip(columns_boxes(top, len(spec.columns)), spec.columns, strict=True):
+    for box, stack in zip(
+        columns_boxes(top, len(spec.columns), weights=spec.column_weights), spec.columns, strict=True
+    ):
         for one in stack:
             used = block(slide, box, one) + 0.1
             box = Box(box.left, box.top + used, box.width, max(box.height - used, 0.3))
