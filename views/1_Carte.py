@@ -414,5 +414,6 @@ if st.toggle(f"Afficher le tableau des {len(view.table)} territoires", key="show
     st.dataframe(export_data.territories_frame(view), hide_index=True)
 
 # The session keeps this run's globals while it lives (its callbacks and format functions refer to them), and
-# 2 minutes after its tab is closed: the view (up to 15 MB for France by commune) stays in the shared cache only.
-del view
+# 2 minutes after its tab is closed: the view (up to 15 MB for France by commune) stays in the shared cache only,
+# and so does the map given to streamlit-folium (a copy that shares the view's layer data).
+del view, parts
