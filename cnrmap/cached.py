@@ -93,7 +93,10 @@ def _asset_folders() -> dict[str, str]:
 
     folders = {name: str(folder) for name, folder in locate_assets().folders().items()}
     payloads = settings().payload_cache
-    payloads.mkdir(parents=True, exist_ok=True)
+    try:
+        payloads.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return folders  # a read-only cache: the Carte keeps its layer data inline (cnrmap.leaflet.page)
     return folders | {"layers": str(payloads)}
 
 

@@ -86,7 +86,8 @@ def test_the_choropleth_is_linked_and_loaded_with_leaflet(tmp_path):
     (compact,) = [e for e in walk(parts.base) if isinstance(e, CompactChoropleth)]
     assert compact.encoded_json.startswith('window.cnrmapData["')
     script, _, _ = st_folium_strings(parts)
-    assert '"a":[' not in script  # the arcs are not in the script
+    (original,) = [e for e in walk(view_map) if isinstance(e, CompactChoropleth)]
+    assert original.encoded_json[:60] not in script  # the arcs are not in the script
     files = sorted(p.name for p in tmp_path.iterdir())
     assert any(name.endswith(".js") for name in files) and any(name.endswith(".json") for name in files)
     js_links = [url for _, url in parts.base.default_js]
@@ -103,8 +104,23 @@ def test_the_choropleth_is_linked_and_loaded_with_leaflet(tmp_path):
     assert linked and all(e.embed_link.startswith(PAYLOAD_URL) for e in linked)
     assert "$.ajax(" in script
     # The view's map is left inline.
-    (original,) = [e for e in walk(view_map) if isinstance(e, CompactChoropleth)]
     assert not original.encoded_json.startswith("window.cnrmapData")
+
+
+def test_an_unwritable_store_leaves_the_payloads_inline(tmp_path):
+    """A read-only cache (README « Déploiement »): the map keeps its data in its script and still draws."""
+    gdf = communes()
+    main = replace(categorical_layer(gdf.assign(value=["A", "B"] * (len(gdf) // 2)), zoning(gdf)), compact=True)
+    view_map = build_map(main, outlines=[OutlineLayer("Limites", departments())], basemap="aucun")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    parts = page_map(view_map, PayloadStore(blocker / "web"), min_chars=1)
+    assert parts.linked == []
+    (compact,) = [e for e in walk(parts.base) if isinstance(e, CompactChoropleth)]
+    assert not compact.encoded_json.startswith("window.cnrmapData")
+    assert all(e.embed for e in walk(parts.base) if isinstance(e, folium.GeoJson))
+    script, _, _ = st_folium_strings(parts)
+    assert compact.encoded_json[:60] in script  # the arcs travel in the script
 
 
 def test_small_payloads_stay_in_the_script(tmp_path):

@@ -13,10 +13,9 @@ GeoJSON features in the browser. :func:`fingerprint` gives memo keys for geometr
 from __future__ import annotations
 
 import hashlib
-import weakref
 import json
 import os
-import tempfile
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 import shapely
 
 from cnrmap import memory
+from cnrmap.filestore import keep_most_recent, write_atomically
 from cnrmap.memo import Memo
 
 # 64 characters that need no escaping in JSON or HTML and contain no "_" (streamlit-folium rewrites
@@ -406,24 +406,12 @@ def encode_coverage_cached(geoms: Sequence[shapely.Geometry | None] | np.ndarray
 
 
 def _store_encoding(path: Path, encoded: dict) -> None:
-    """Write ``encoded`` atomically next to the others; keep the :data:`MAX_STORED_ENCODINGS` most recently used."""
+    """Write ``encoded`` next to the others; keep the :data:`MAX_STORED_ENCODINGS` most recently used."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False) as f:
-            json.dump(encoded, f, separators=(",", ":"))
-        os.replace(f.name, path)
-        stored = sorted(path.parent.glob("*.json"), key=_mtime)
-        for old in stored[: max(0, len(stored) - MAX_STORED_ENCODINGS)]:
-            old.unlink(missing_ok=True)
+        write_atomically(path, json.dumps(encoded, separators=(",", ":")))
+        keep_most_recent(path.parent, (".json",), MAX_STORED_ENCODINGS)
     except OSError:
         return  # a read-only cache: encoded again next time
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def remember_encoding(

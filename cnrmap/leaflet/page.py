@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import folium
 
 from cnrmap import memory
+from cnrmap.filestore import keep_most_recent, write_atomically
 from cnrmap.leaflet.labels import PlaceLabels
 from cnrmap.leaflet.points import PointSymbols
 from cnrmap.leaflet.raw import copy_sharing_data, detach, link_geojson, walk
@@ -54,29 +54,20 @@ class PayloadStore:
         self.max_files = max_files
 
     def put(self, name: str, content: Callable[[], str]) -> str:
-        """Write ``content()`` as ``name`` unless the file is there (then touch it); return the file's URL."""
+        """Write ``content()`` as ``name`` unless the file is there (then touch it); return the file's URL.
+
+        Raises
+        ------
+        OSError
+            If the folder cannot be written (a read-only cache): the caller keeps the payload inline.
+        """
         path = self.folder / name
         if path.exists():
             os.utime(path)
             return self.url + name
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.folder, suffix=".tmp", delete=False) as f:
-            f.write(content())
-        os.replace(f.name, path)
-        self._prune()
+        write_atomically(path, content())
+        keep_most_recent(self.folder, (".js", ".json"), self.max_files)
         return self.url + name
-
-    def _prune(self) -> None:
-        files = sorted((*self.folder.glob("*.js"), *self.folder.glob("*.json")), key=_mtime)
-        for old in files[: max(0, len(files) - self.max_files)]:
-            old.unlink(missing_ok=True)
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:  # removed meanwhile by another server
-        return 0.0
 
 
 def _digest(text: str) -> str:
@@ -111,17 +102,20 @@ def link_payloads(m: folium.Map, store: PayloadStore, min_chars: int = LINK_MIN_
     GeoJson elements (limits, outlines) load their data with folium's own non-embedded mode.
     """
     urls: list[str] = []
-    for element in walk(m):
-        for field in getattr(element, "payload_fields", ()):
-            text = getattr(element, field)
-            if isinstance(text, str) and len(text) >= min_chars:
-                expression, url = script_payload(store, text)
-                setattr(element, field, expression)
-                urls.append(url)
-        if isinstance(element, folium.GeoJson) and getattr(element, "embed", False):
-            text = _geojson_text(element.data)
-            if len(text) >= min_chars:
-                link_geojson(element, store.put(f"{_digest(text)}.json", lambda text=text: text))
+    try:
+        for element in walk(m):
+            for field in getattr(element, "payload_fields", ()):
+                text = getattr(element, field)
+                if isinstance(text, str) and len(text) >= min_chars:
+                    expression, url = script_payload(store, text)
+                    setattr(element, field, expression)
+                    urls.append(url)
+            if isinstance(element, folium.GeoJson) and getattr(element, "embed", False):
+                text = _geojson_text(element.data)
+                if len(text) >= min_chars:
+                    link_geojson(element, store.put(f"{_digest(text)}.json", lambda text=text: text))
+    except OSError:
+        pass  # an unwritable store (read-only cache): what is not linked yet stays inline, the map still draws
     return urls
 
 
