@@ -451,6 +451,7 @@ class AppBench:
     memory_mb: float | None
     peak_mb: float | None
     repeat: int
+    undrawn: list[str] = field(default_factory=list)  # national views whose map never drew (data not installed…)
 
 
 def _standalone_html(settings: Settings, territory: str, level: str) -> str:
@@ -486,7 +487,8 @@ def _case(playwright: Any, settings: Settings, case: tuple, repeat: int, extras:
         if extras:
             out.exports = export_times(page, count=3)
             for view in NATIONAL_VIEWS:
-                navigate(page, url + view, 30_000)
+                if navigate(page, url + view, 30_000) is None:
+                    out.undrawn.append(view)
             out.memory_mb, out.peak_mb = resident_memory_mb(process.pid)
         context.close()
     browser.close()
@@ -601,6 +603,12 @@ def app_report(bench: AppBench) -> str:
         lines.append(
             f"- Mémoire résidente du serveur après huit vues nationales différentes : {bench.memory_mb:.0f} Mo "
             f"(maximum {bench.peak_mb:.0f} Mo ; cible ≤ 450 Mo)."
+            + (
+                f" Attention : {len(bench.undrawn)} de ces vues ne se sont pas dessinées ({', '.join(bench.undrawn)}) :"
+                " données non installées dans le cache ?"
+                if bench.undrawn
+                else ""
+            )
         )
     first = statistics.median(bench.first_page) if bench.first_page else None
     lines.append(
