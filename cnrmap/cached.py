@@ -22,9 +22,9 @@ T = TypeVar("T")
 @st.cache_resource
 def settings() -> Settings:
     """The settings, once per server process (which is also when its memory allocator is tuned)."""
-    from cnrmap.memory import fix_mmap_threshold
+    from cnrmap.memory import tune_allocators
 
-    fix_mmap_threshold()
+    tune_allocators()
     return get_settings()
 
 

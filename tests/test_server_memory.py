@@ -117,3 +117,18 @@ def test_forget_upload_removes_the_file_from_streamlit(monkeypatch):
     cached.forget_upload(upload)
     assert manager.get_files("session", ["f1"]) == []
     cached.forget_upload(None)  # nothing uploaded: nothing to do
+
+
+def test_the_server_process_gives_arrow_the_system_allocator():
+    """Arrow's default pool (mimalloc) keeps what it freed: the server switches to the system allocator."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pyarrow as pa\n"
+        "from cnrmap.memory import tune_allocators\n"
+        "tune_allocators()\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "system"
