@@ -7,7 +7,7 @@ import pytest
 from branca.element import MacroElement
 from jinja2 import Template
 
-from cnrmap.leaflet.raw import RawElement, RawGeoJson, RawMacro, copy_sharing_data, walk
+from cnrmap.leaflet.raw import RawElement, RawGeoJson, RawMacro, copy_sharing_data, declare_bounds, walk
 
 REASON = "folium/branca ont changé ce dont cnrmap.leaflet.raw dépend : adapter ce module avant de mettre à jour"
 
@@ -67,3 +67,24 @@ def test_map_declares_its_assets_as_name_url_pairs(attribute):
 
 def test_macro_element_is_still_the_base_of_layers():
     assert issubclass(folium.map.Layer, MacroElement) and issubclass(folium.GeoJson, MacroElement), REASON
+
+
+def test_a_map_declares_the_bounds_it_fits_without_walking_its_data(monkeypatch):
+    m = folium.Map(tiles=None)
+    data = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [5.0, 43.0]}}]}  # fmt: skip
+    RawGeoJson(data, name="test").add_to(m)
+    m.fit_bounds([[41.0, -5.0], [51.0, 9.5]])
+    assert m.get_bounds() == [[43.0, 5.0], [43.0, 5.0]], REASON  # folium walks the data
+    declare_bounds(m)
+    monkeypatch.setattr(folium.GeoJson, "_get_self_bounds", lambda self: pytest.fail("coordinates walked"))
+    assert m.get_bounds() == [[41.0, -5.0], [51.0, 9.5]], REASON
+
+
+def test_st_folium_reads_the_bounds_through_the_map_method():
+    """streamlit-folium's default ``bounds`` comes from ``folium_map.get_bounds()`` (the instance's answer)."""
+    import inspect
+
+    import streamlit_folium
+
+    assert "folium_map.get_bounds()" in inspect.getsource(streamlit_folium.st_folium), REASON

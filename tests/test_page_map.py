@@ -61,6 +61,15 @@ def test_points_and_names_leave_the_base_map_as_feature_groups():
     assert PointSymbols in [type(e) for e in walk(view.map)]
 
 
+def test_the_base_map_answers_its_bounds_without_walking_the_communes(monkeypatch):
+    """st_folium asks the map for its bounds at each rerun: the fitted bounds, not a walk over every coordinate."""
+    view = compose(MapState(territory="region:93", level="commune"), zoning(communes()))
+    walked = view.map.get_bounds()
+    monkeypatch.setattr(folium.GeoJson, "_get_self_bounds", lambda self: pytest.fail("coordinates walked"))
+    bounds = page_map(view.map).base.get_bounds()
+    assert bounds[0][0] <= walked[0][0] + 0.5 and bounds[1][1] >= walked[1][1] - 0.5
+
+
 def test_a_status_filter_changes_the_points_not_the_base_script():
     layers = ("projets", "reunions", "limites", "noms")
     all_projects = page_map(compose(MapState(territory="region:93", layers=layers), density()).map)

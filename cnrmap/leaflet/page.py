@@ -28,7 +28,7 @@ from cnrmap import memory
 from cnrmap.filestore import keep_most_recent, write_atomically
 from cnrmap.leaflet.labels import PlaceLabels
 from cnrmap.leaflet.points import PointSymbols
-from cnrmap.leaflet.raw import copy_sharing_data, detach, link_geojson, walk
+from cnrmap.leaflet.raw import copy_sharing_data, declare_bounds, detach, link_geojson, walk
 from cnrmap.memo import Memo
 
 # Payloads smaller than this stay in the script (a request costs more than they do).
@@ -172,6 +172,7 @@ def page_map(m: folium.Map, store: PayloadStore | None = None, min_chars: int = 
     PageMap
     """
     base = copy_sharing_data(m)
+    declare_bounds(base)
     detach(base, (folium.LayerControl,))
     groups = []
     for element in detach(base, DYNAMIC_TYPES):

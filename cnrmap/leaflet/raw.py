@@ -93,6 +93,20 @@ def link_geojson(element: folium.GeoJson, url: str) -> None:
     element.embed_link = url
 
 
+def declare_bounds(m: folium.Map) -> None:
+    """Have ``m.get_bounds()`` answer the bounds the map fits instead of walking every coordinate of its layers.
+
+    ``st_folium`` calls ``get_bounds()`` at each rerun for the default of its ``bounds`` value, even when that value
+    is not returned: folium then iterates every coordinate of every GeoJSON on the map (France by commune: a
+    tenth of a second of each rerun). A map that fits no bounds (``fit_bounds`` adds a ``FitBounds`` child) is
+    left as it is.
+    """
+    fit = next((child for child in m._children.values() if isinstance(child, folium.map.FitBounds)), None)
+    if fit is not None:
+        bounds = [list(corner) for corner in fit.bounds]
+        m.get_bounds = lambda: [list(corner) for corner in bounds]
+
+
 def root_map(element: Element) -> folium.Map:
     """The map an element is drawn on, through any feature group between them (``_parent`` chain)."""
     current = element
