@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -223,6 +224,17 @@ def test_estimate_counts_text_and_buffers():
     assert estimate_bytes(text) >= 10_000
     assert estimate_bytes(np.zeros(1000)) >= 8000
     assert estimate_bytes([text, text]) < 2 * estimate_bytes(text)  # the same object counted once
+
+
+def test_estimate_counts_each_string_once_in_mappings_and_object_arrays():
+    names = {f"{i:05d}": f"Commune numéro {i}" for i in range(1000)}
+    alone = estimate_bytes(names)
+    assert alone >= sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in names.items())
+    square = shapely.box(0, 0, 1, 1)
+    mixed = np.array([*names.values(), {"nested": "x" * 5000}, square], dtype=object)
+    both = estimate_bytes([names, mixed])  # the names again, a nested dict and a geometry: only those two are new
+    extra = 5000 + estimate_bytes(square)
+    assert alone + mixed.nbytes + extra <= both <= alone + mixed.nbytes + extra + 1000
 
 
 def test_estimate_counts_geos_memory_of_geometries():
