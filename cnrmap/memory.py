@@ -105,6 +105,7 @@ ENCODED_BUDGET = 16 * MB
 OUTLINES_BUDGET = 16 * MB
 BORDERS_BUDGET = 8 * MB
 BASES_BUDGET = 4 * MB  # offline base land: 66 KB per entry (France with its insets)
+LABELS_BUDGET = 4 * MB  # placed names of a view: a few hundred labels, under 0.2 MB
 POPULATIONS_BUDGET = 16 * MB  # commune populations of a COG: 35,000 codes, about 5 MB
 # The page's payload memos hold the texts (and GeoJSON dicts) of layers that other memos hand out: weighed by
 # their text, so that they never keep alive more than this once those memos have dropped the layers.

@@ -235,3 +235,17 @@ def test_map_script_as_streamlit_folium_sends_it_is_valid_javascript(tmp_path):
         return
     result = subprocess.run([node, "--check", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[:500]
+
+
+def test_placement_is_remembered_by_content(monkeypatch):
+    from cnrmap.geo import labels as labels_module
+
+    names = [Label("Marseille", 5.37, 43.30, 8.0e5), Label("Aix-en-Provence", 5.45, 43.53, 1.4e5)]
+    first = labels_module.place_labels([*names, labels_module.obstacle(5.40, 43.35, 12.0)])
+    first.clear()  # a caller changing its list does not change what is remembered
+    monkeypatch.setattr(labels_module, "_placed", lambda *a: pytest.fail("placed again"))
+    again = labels_module.place_labels([*names, labels_module.obstacle(5.40, 43.35, 12.0)])
+    assert [lb.text for lb in again] == ["", "Marseille", "Aix-en-Provence"]
+    monkeypatch.undo()
+    moved = labels_module.place_labels([*names, labels_module.obstacle(5.45, 43.53, 12.0)])  # another symbol
+    assert moved != again

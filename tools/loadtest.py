@@ -57,7 +57,11 @@ VIEWS: tuple[View, ...] = (
     View("France par département, thème prévention", {"territory": "FR", "theme": "prevention"}, 100),
     View("Bouches-du-Rhône par commune", {"territory": "departement:13", "level": "commune"}, 110),
     View("Gironde par commune", {"territory": "departement:33", "level": "commune"}, 500),
-    View("Occitanie par département", {"territory": "region:76", "level": "departement"}, 13),
+    View(
+        "France par commune, APL 2023 depuis 2015",
+        {"territory": "FR", "level": "commune", "indicator": "apl_mg", "year": "2023", "from_year": "2015"},
+        30_000,
+    ),
 )
 
 # Later waves (--rounds): the same territories with other indicators, themes and statuses — new views for the
@@ -69,6 +73,8 @@ VARIANTS: tuple[dict[str, str], ...] = (
     {"method": "jenks", "classes": "7"},
     {"theme": "soins_non_programmes", "palette": "viridis"},
     {"need": "zip_sans_projet"},
+    {"indicator": "apl_mg", "year": "2023"},
+    {"indicator": "apl_mg", "year": "2019", "from_year": "2015"},
 )
 
 # Polled inside the page (no round trip to this process, which drives every session): the error the page shows

@@ -87,13 +87,14 @@ def compare_keys(
 ) -> JoinReport:
     """Report of matching two sets of codes."""
     left_set, right_set = set(left_keys), set(right_keys)
+    unmatched = left_set ^ right_set
     return JoinReport(
         left=left,
         right=right,
         matched=len(left_set & right_set),
         unmatched_left=tuple(sorted(left_set - right_set)),
         unmatched_right=tuple(sorted(right_set - left_set)),
-        reasons={k: v for k, v in (reasons or {}).items() if k in left_set ^ right_set},
+        reasons={k: v for k, v in (reasons or {}).items() if k in unmatched},
         notes=tuple(notes),
     )
 

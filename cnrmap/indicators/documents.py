@@ -250,8 +250,12 @@ def side_values(
     year = data.year or official_year or year
     wanted = "departement" if data.level == DEPARTEMENT else "commune"
     rows = figures[(figures["indicator"] == figure) & (figures["territory_level"] == wanted)]
-    rows = rows[rows["territory_codes"].isin(set(data.values["code"]) | set(data.missing_reasons))]
-    mine = dict(zip(data.values["code"], data.values["value"], strict=True))
+    if rows.empty:
+        return {}
+    # Only the few territories the documents name are looked up (a national layer has 35,000 values).
+    named = data.values[data.values["code"].isin(set(rows["territory_codes"]))]
+    mine = dict(zip(named["code"], named["value"], strict=True))
+    rows = rows[rows["territory_codes"].isin(mine.keys() | set(data.missing_reasons))]
     out: dict[str, tuple[SideValue, ...]] = {}
     for row in rows.itertuples():
         target, factor = canonical_unit(row.unit)
