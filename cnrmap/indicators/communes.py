@@ -12,7 +12,7 @@ import pandas as pd
 
 from cnrmap.config import Settings
 from cnrmap.errors import DataError
-from cnrmap.geo.codes import department_of_commune
+from cnrmap.geo.codes import departments_of
 from cnrmap.geo.reconcile import compare_keys
 from cnrmap.indicators.spec import IndicatorValues
 from cnrmap.indicators.zoning import commune_zoning, read_population_2023, read_zoning
@@ -155,7 +155,7 @@ def _national_commune_values(settings: Settings, indicator_id: str, files_key: t
     else:
         raise DataError(f"L'indicateur {indicator_id!r} n'existe pas au niveau communal.")
     frame = frame.reset_index(drop=True)
-    frame["department"] = frame["code"].map(department_of_commune)
+    frame["department"] = departments_of(frame["code"])
     return _NationalValues(
         frame=frame,
         derived=derived,

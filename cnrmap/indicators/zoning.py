@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from cnrmap.errors import DataError, Problem
-from cnrmap.geo.codes import department_of_commune, normalize_commune_code, normalize_department_code
+from cnrmap.geo.codes import departments_of, normalize_commune_code, normalize_department_code
 from cnrmap.geo.reconcile import JoinReport, compare_keys
 from cnrmap.sources.checked_csv import MAX_LISTED, display_path, read_checked_csv
 from cnrmap.vocab import ZONING
@@ -240,7 +240,7 @@ def zoning_shares(zoning: pd.DataFrame, population: pd.DataFrame) -> tuple[pd.Da
         communes without zoning).
     """
     merged = population[["code", "population"]].merge(zoning[["code", "zoning"]], on="code", how="left")
-    merged["department_code"] = merged["code"].map(department_of_commune)
+    merged["department_code"] = departments_of(merged["code"])
     merged["zoning"] = merged["zoning"].fillna("sans_zonage")
     table = merged.pivot_table(
         index="department_code", columns="zoning", values="population", aggfunc="sum", fill_value=0
