@@ -166,6 +166,38 @@ def test_overlap_zooms_is_exact():
     assert overlap_zooms(0.0, 0.0, (0.0, 30.0), (20.0, 10.0)) is None
 
 
+def _overlap_end_reference(dx, dy, shift, box_a, box_b, symbol_a, symbol_b):
+    """The zoom up to which two labels overlap, range by range with the scalar overlap_zooms (None: never)."""
+    scales = labels.SYMBOL_SCALES if symbol_a or symbol_b else ((-math.inf, 1.0),)
+    end = None
+    for k, (start, factor) in enumerate(scales):
+        stop = scales[k + 1][0] if k + 1 < len(scales) else math.inf
+        fa, fb = (factor if symbol_a else 1.0), (factor if symbol_b else 1.0)
+        reach = (
+            (box_a[0] * fa + box_b[0] * fb) / 2 + labels.MARGIN_PX,
+            (box_a[1] * fa + box_b[1] * fb) / 2 + labels.MARGIN_PX,
+        )
+        span = overlap_zooms(dx, dy, shift, reach)
+        if span is not None and span[1] > start and span[0] < stop:
+            end = min(span[1], stop)
+    return end
+
+
+def test_overlap_ends_agree_with_the_scalar_formula_range_by_range():
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        k, o = rng.integers(1, 6), rng.integers(1, 4)
+        dx, dy = rng.choice([0.0, 0.01, 0.3, -0.2, 2.0], k), rng.choice([0.0, 0.05, -0.4, 1.0], k)
+        shifts = rng.choice([0.0, 4.0, -12.0, 30.0], (o, k, 2))
+        boxes, box = rng.uniform(5, 80, (k, 2)), rng.uniform(5, 80, 2)
+        symbols, symbol = rng.random(k) < 0.4, bool(rng.random() < 0.3)
+        ends = labels.overlap_ends(dx, dy, shifts, boxes, symbols, box, symbol)
+        for a in range(o):
+            for b in range(k):
+                expected = _overlap_end_reference(dx[b], dy[b], tuple(shifts[a, b]), boxes[b], box, symbols[b], symbol)
+                assert ends[a, b] == (-math.inf if expected is None else pytest.approx(expected))
+
+
 def test_prefectures_table_names_every_department_once():
     table = labels.load_prefectures(get_settings())
     assert len(table) == 101 and table["department_code"].is_unique

@@ -118,22 +118,42 @@ def _offsets(box: tuple[float, float], kind: str) -> list[tuple[float, float]]:
     return out
 
 
-def _overlap_end(
-    dx: float, dy: float, shift: tuple[float, float], a: Label, b: Label, box_a: tuple, box_b: tuple
-) -> float | None:
-    """The zoom up to which two labels overlap (``None``: never), point symbols at their size of each zoom range."""
-    ranges = SYMBOL_SCALES if "obstacle" in (a.kind, b.kind) else ((-math.inf, 1.0),)
-    end = None
-    for k, (start, factor) in enumerate(ranges):
-        stop = ranges[k + 1][0] if k + 1 < len(ranges) else math.inf
-        fa = factor if a.kind == "obstacle" else 1.0
-        fb = factor if b.kind == "obstacle" else 1.0
-        reach = ((box_a[0] * fa + box_b[0] * fb) / 2 + MARGIN_PX, (box_a[1] * fa + box_b[1] * fb) / 2 + MARGIN_PX)
-        span = overlap_zooms(dx, dy, shift, reach)
-        if span is None or span[1] <= start or span[0] >= stop:
-            continue
-        end = min(span[1], stop)
-    return end
+_STARTS = np.array([start for start, _ in SYMBOL_SCALES])
+_STOPS = np.array([*_STARTS[1:], math.inf])
+_FACTORS = np.array([factor for _, factor in SYMBOL_SCALES])
+
+
+def _axis_intervals(d: np.ndarray, offset: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_axis_interval` of broadcast arrays: ``(lo, hi)``, empty where ``hi <= lo``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a, b = (-reach - offset) / d, (reach - offset) / d
+    inside = np.abs(offset) < reach
+    lo = np.where(d == 0, np.where(inside, 0.0, math.inf), np.maximum(np.minimum(a, b), 0.0))
+    hi = np.where(d == 0, np.where(inside, math.inf, -math.inf), np.maximum(a, b))
+    return lo, hi
+
+
+def overlap_ends(
+    dx: np.ndarray, dy: np.ndarray, shifts: np.ndarray, boxes: np.ndarray, symbols: np.ndarray,
+    box: np.ndarray, symbol: bool,
+) -> np.ndarray:  # fmt: skip
+    """Zoom up to which a label overlaps each of ``K`` others, for each of its ``O`` positions (``-inf``: never).
+
+    ``dx``, ``dy`` (K): its anchor minus theirs at zoom 0; ``shifts`` (O, K, 2): its offset minus theirs;
+    ``boxes`` (K, 2) and ``box`` (2): sizes; ``symbols`` (K) and ``symbol``: which are point symbols, drawn at
+    their size of each zoom range (:data:`SYMBOL_SCALES`). :func:`overlap_zooms` over each range, all at once.
+    """
+    fa = np.where(symbols[:, None], _FACTORS, 1.0)  # (K, R)
+    fb = _FACTORS if symbol else np.ones_like(_FACTORS)  # (R,)
+    reach_x = (boxes[:, 0, None] * fa + box[0] * fb) / 2 + MARGIN_PX
+    reach_y = (boxes[:, 1, None] * fa + box[1] * fb) / 2 + MARGIN_PX
+    lo_x, hi_x = _axis_intervals(dx[None, :, None], shifts[:, :, 0, None], reach_x[None])
+    lo_y, hi_y = _axis_intervals(dy[None, :, None], shifts[:, :, 1, None], reach_y[None])
+    lo, hi = np.maximum(lo_x, lo_y), np.minimum(hi_x, hi_y)  # (O, K, R)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log2 of 0 or -inf where they never overlap
+        first, last = np.log2(lo), np.log2(hi)
+    meets = (hi > lo) & (last > _STARTS) & (first < _STOPS)
+    return np.where(meets, np.minimum(last, _STOPS), -math.inf).max(axis=2)
 
 
 def place_labels(labels: Iterable[Label], max_zoom: float = MAX_ZOOM) -> list[Label]:
@@ -166,6 +186,7 @@ def _placed(labels: Sequence[Label], max_zoom: float) -> list[Label]:
         return []
     x, y = _world(ordered)
     boxes = np.array([text_box(lb) for lb in ordered], dtype=float)
+    symbols = np.array([lb.kind == "obstacle" for lb in ordered])
     options = [_offsets(tuple(boxes[j]), lb.kind) for j, lb in enumerate(ordered)]
     reach_off = np.array([[max(abs(o[0]) for o in opts), max(abs(o[1]) for o in opts)] for opts in options])
     placed: list[tuple[int, tuple[float, float], float]] = []
@@ -173,7 +194,6 @@ def _placed(labels: Sequence[Label], max_zoom: float) -> list[Label]:
     px, py, pzoom, poff, pbox = [], [], [], [], []
     out = []
     for j, label in enumerate(ordered):
-        best: tuple[float, tuple[float, float]] = (math.inf, (0.0, 0.0))
         near: list[int] = []
         if placed and label.kind != "obstacle":
             dx, dy = np.abs(np.array(px) - x[j]), np.abs(np.array(py) - y[j])
@@ -182,20 +202,18 @@ def _placed(labels: Sequence[Label], max_zoom: float) -> list[Label]:
             with np.errstate(divide="ignore"):
                 bound = np.minimum(np.log2(bx / dx), np.log2(by / dy))
             near = np.flatnonzero(bound > np.array(pzoom)).tolist()
-        for offset in options[j]:
-            zoom = 0.0
-            # Symbols are always drawn: only names give way (to symbols and to each other).
-            for k in near:
-                i, offset_i, zoom_i = placed[k]
-                shift = (offset[0] - offset_i[0], offset[1] - offset_i[1])
-                end = _overlap_end(x[j] - x[i], y[j] - y[i], shift, ordered[i], label, boxes[i], boxes[j])
-                if end is not None and end > zoom_i:
-                    zoom = max(zoom, end)
-                if zoom >= best[0]:
-                    break
-            if zoom < best[0]:
-                best = (zoom, offset)
-        zoom, offset = best
+        zoom, offset = 0.0, options[j][0]
+        if near:
+            # Symbols are always drawn: only names give way (to symbols and to each other), and only to a label
+            # they would overlap while it is shown. The position that shows soonest wins (the first on a tie).
+            near_at = np.array(near)
+            ahead = np.array([placed[k][0] for k in near])
+            shifts = np.array(options[j])[:, None, :] - np.array(poff)[near_at][None, :, :]
+            ends = overlap_ends(x[j] - x[ahead], y[j] - y[ahead], shifts, boxes[ahead], symbols[ahead],
+                                boxes[j], label.kind == "obstacle")  # fmt: skip
+            waits = np.where(ends > np.array(pzoom)[near_at], ends, 0.0).max(axis=1, initial=0.0)
+            choice = int(np.argmin(waits))
+            zoom, offset = float(waits[choice]), options[j][choice]
         if zoom > max_zoom:
             continue
         placed.append((j, offset, zoom))
@@ -243,8 +261,14 @@ def prefecture_labels(prefectures: pd.DataFrame, departments: Iterable[str]) -> 
     """Labels of the chef-lieu of each department (``code``, ``name``, ``lon``, ``lat``, ``population``)."""
     rows = prefectures[prefectures["department_code"].isin(set(departments))]
     return [
-        Label(str(r.name), float(r.lon), float(r.lat), float(r.population or 0), "prefecture",
-              department=str(r.department_code))  # fmt: skip
+        Label(
+            str(r.name),
+            float(r.lon),
+            float(r.lat),
+            float(r.population or 0),
+            "prefecture",
+            department=str(r.department_code),
+        )  # fmt: skip
         for r in rows.itertuples()
     ]
 
