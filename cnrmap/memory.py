@@ -4,7 +4,7 @@ The plan of one server process (``python -m tools.loadtest`` measures it; README
 
 - **Fixed**: Python, Streamlit and the geographic libraries (about 190 MB), then the reference data read once
   and shared by every session — department boundaries and their simplified versions, the COG, the commune
-  indicator tables (about 200 MB more once the first commune map was drawn).
+  indicator tables: 312 MB in all once the first national commune map was drawn (memos of that map included).
 - **Shared caches, bounded in bytes**: the memos of the map pipeline (:class:`cnrmap.memo.Memo`, budgets below,
   measured 25 to 115 MB in use) and Streamlit's view cache (:func:`cnrmap.cached.view`, 8 views: up to 13 MB
   for France by commune, 3 MB for a region by commune, 2 MB for any other view).
@@ -92,7 +92,7 @@ def build_slot() -> Iterator[None]:
 # choropleth layer 41 MB (of which the 32 MB of shapes it shares with the commune layer), commune names 5 MB,
 # compact page text 4 MB, digests' weak references 3 MB, arc encoding 1.2 MB, outlines 0.8 MB, borders 0.5 MB.
 # Each budget holds the national entry and the usual regional and departmental ones; shapes shared between memos
-# count in each, so the sum of the budgets (320 MB) bounds what they can keep alive, far above what they hold:
+# count in each, so the sum of the budgets (408 MB) bounds what they can keep alive, far above what they hold:
 # 25 to 115 MB measured with 8 sessions on 40 different views.
 MB = 1024 * 1024
 WEAKREF_BYTES = 80  # a weak reference and its list slot
