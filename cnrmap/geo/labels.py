@@ -160,7 +160,7 @@ def place_labels(labels: Iterable[Label], max_zoom: float = MAX_ZOOM) -> list[La
     """Choose where each name goes around its point, and the zoom from which it shows, so that none overlap.
 
     Remembered by content: a new indicator, year, palette or classification keeps the names and the symbols of
-    a view, and so their placement (for France by commune, a third of the time of such a view's build).
+    a view, and so their placement.
 
     Labels are taken by decreasing priority (ties: given order). For each position tried (on the point,
     then below, above, right, left of it, at a fixed pixel distance), a label must wait, after each label of
@@ -261,14 +261,7 @@ def prefecture_labels(prefectures: pd.DataFrame, departments: Iterable[str]) -> 
     """Labels of the chef-lieu of each department (``code``, ``name``, ``lon``, ``lat``, ``population``)."""
     rows = prefectures[prefectures["department_code"].isin(set(departments))]
     return [
-        Label(
-            str(r.name),
-            float(r.lon),
-            float(r.lat),
-            float(r.population or 0),
-            "prefecture",
-            department=str(r.department_code),
-        )  # fmt: skip
+        Label(str(r.name), float(r.lon), float(r.lat), float(r.population or 0), department=str(r.department_code))
         for r in rows.itertuples()
     ]
 
