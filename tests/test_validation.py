@@ -11,7 +11,7 @@ import pytest
 
 from cnrmap.config import child_environment, get_settings
 from cnrmap.curated.load import load_cnr_data, load_projects, validate
-from cnrmap.errors import DataError
+from cnrmap.errors import DataError, Problem
 
 SRC = "000_94171454de998992.txt:554-560"
 REFERENCE = {
@@ -271,3 +271,42 @@ def test_status_totals_are_checked(tmp_path):
     problems = problems_for(tmp_path, status_totals_csv=bad)
     assert any("date '08/11/2023'" in p for p in problems)
     assert any("réalisés + en cours = 40, pas 41" in p for p in problems)
+
+
+def test_valid_data_are_checked_once_per_content(tmp_path, monkeypatch):
+    from cnrmap.curated import load as load_module
+
+    settings = get_settings(root=make_data(tmp_path / "repo"), cache_dir=tmp_path / "cache")
+    calls = []
+    real = load_module.validate_frames
+    monkeypatch.setattr(load_module, "validate_frames", lambda *a, **k: calls.append(1) or real(*a, **k))
+    load_cnr_data(settings)
+    load_cnr_data(settings)  # a later process: the stamp of these bytes and rules is found
+    assert len(calls) == 1
+    projects = settings.data_dir / "projects.csv"
+    projects.write_text(projects.read_text(encoding="utf-8").replace("P-83-01", "P-83-02"), encoding="utf-8")
+    monkeypatch.setattr(load_module, "validate_frames", lambda *a, **k: [Problem("data/projects.csv", "règle")])
+    with pytest.raises(DataError, match="1 erreur"):
+        load_cnr_data(settings)  # changed bytes: checked again
+
+
+def test_invalid_data_are_never_stamped(tmp_path):
+    row = f"P-X,13,T,,prevention,13004,43.5,4.7,departement,non_renseigne,,,{SRC},\n"  # names a commune
+    settings = get_settings(root=make_data(tmp_path / "repo", one_bad_project(row)), cache_dir=tmp_path / "cache")
+    for _ in range(2):
+        with pytest.raises(DataError, match="erreur"):
+            load_cnr_data(settings)
+    assert not (settings.data_cache / "curated-validated").exists()
+
+
+def test_an_unwritable_cache_only_means_checking_every_time(tmp_path, monkeypatch):
+    from cnrmap.curated import load as load_module
+
+    (tmp_path / "cache").write_text("not a folder")
+    settings = get_settings(root=make_data(tmp_path / "repo"), cache_dir=tmp_path / "cache")
+    calls = []
+    real = load_module.validate_frames
+    monkeypatch.setattr(load_module, "validate_frames", lambda *a, **k: calls.append(1) or real(*a, **k))
+    load_cnr_data(settings)
+    load_cnr_data(settings)
+    assert len(calls) == 2

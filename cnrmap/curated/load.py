@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from cnrmap.config import Settings
-from cnrmap.curated import figures
+from cnrmap.curated import checked, figures
 from cnrmap.curated.definitions import statuses_as_of
 from cnrmap.curated.history import document_dates, document_entries
 from cnrmap.curated.schema import (
@@ -209,7 +209,11 @@ class CnrData:
 
 
 def load_cnr_data(settings: Settings) -> CnrData:
-    """Load and validate the curated datasets; raise one :class:`DataError` listing every problem."""
+    """Load and validate the curated datasets; raise one :class:`DataError` listing every problem.
+
+    Files already validated by an earlier process (same bytes, same rules) are not checked again
+    (:mod:`cnrmap.curated.checked`); ``cnrmap validate`` always checks.
+    """
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for schema in CNR_DATASETS:
@@ -219,13 +223,16 @@ def load_cnr_data(settings: Settings) -> CnrData:
             problems += exc.problems or [Problem(f"data/{schema.path}", exc.message)]
     if problems:
         raise DataError("Les données du CNR santé ne peuvent pas être chargées.", problems)
-    problems = validate_frames(frames, load_reference(settings))
-    if problems:
-        raise DataError(
-            f"Les données du CNR santé contiennent {len(problems)} erreur(s).",
-            problems,
-            hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
-        )
+    digest = checked.data_digest(settings)
+    if not checked.already_validated(settings, digest):
+        problems = validate_frames(frames, load_reference(settings))
+        if problems:
+            raise DataError(
+                f"Les données du CNR santé contiennent {len(problems)} erreur(s).",
+                problems,
+                hint="Corrigez les lignes indiquées, puis vérifiez avec « cnrmap validate ».",
+            )
+        checked.mark_validated(settings, digest)
     return CnrData(
         frames["projects"],
         frames["proposals"],
