@@ -324,6 +324,10 @@ def filter_redraw(page: Any, status_label: str, min_layers: int, timeout_s: floa
         return Redraw(None, 0, bool(state.get("reloaded")), False, before)
     # Counted from the click on the option (opening the list is the user's time, not the app's).
     done = time.time() * 1000
+    # The rest of the page may still be sent after the points are redrawn: wait for the end of the rerun (not
+    # counted), so that the rerun's time is known and its end is not taken for a rerun of the next measure.
+    page.wait_for_function("(n) => window.__bench.ws.slice(n).some((m) => m.type === 6)", arg=ws_before,
+                           timeout=timeout_s * 1000)  # fmt: skip
     ws = page.evaluate("(n) => window.__bench.ws.slice(n)", ws_before)
     reloaded = bool(state.get("reloaded"))
     renders = [] if reloaded else [t for t in frame.evaluate("() => window.__bench.renders") if t > clicked]
