@@ -18,14 +18,15 @@ from pathlib import Path
 from cnrmap.config import Settings
 from cnrmap.filestore import write_atomically
 
-# The modules whose code decides whether the data are valid.
+# The modules whose code decides whether the data are valid (the checks, the schemas and their vocabularies).
 RULE_MODULES = (
     "cnrmap.curated.checked",
+    "cnrmap.curated.definitions",
     "cnrmap.curated.figures",
     "cnrmap.curated.load",
     "cnrmap.curated.schema",
     "cnrmap.curated.validate",
-    "cnrmap.geo.codes",
+    "cnrmap.vocab",
 )
 STAMP_FOLDER = "curated-validated"
 
