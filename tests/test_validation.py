@@ -310,3 +310,12 @@ def test_an_unwritable_cache_only_means_checking_every_time(tmp_path, monkeypatc
     load_cnr_data(settings)
     load_cnr_data(settings)
     assert len(calls) == 2
+
+
+def test_the_stamp_changes_with_the_rules_source(tmp_path, monkeypatch):
+    from cnrmap.curated import checked
+
+    settings = get_settings(root=make_data(tmp_path / "repo"), cache_dir=tmp_path / "cache")
+    before = checked.data_digest(settings)
+    monkeypatch.setattr(checked, "RULE_MODULES", (*checked.RULE_MODULES, "cnrmap.errors"))
+    assert checked.data_digest(settings) != before
