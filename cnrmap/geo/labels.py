@@ -189,39 +189,36 @@ def _placed(labels: Sequence[Label], max_zoom: float) -> list[Label]:
     symbols = np.array([lb.kind == "obstacle" for lb in ordered])
     options = [_offsets(tuple(boxes[j]), lb.kind) for j, lb in enumerate(ordered)]
     reach_off = np.array([[max(abs(o[0]) for o in opts), max(abs(o[1]) for o in opts)] for opts in options])
-    placed: list[tuple[int, tuple[float, float], float]] = []
-    # Arrays of the placed labels, for a quick bound that skips pairs which cannot overlap while both shown.
-    px, py, pzoom, poff, pbox = [], [], [], [], []
+    # The labels placed so far: their index in ``ordered``, zoom from which they show and offset, filled in order.
+    at = np.zeros(len(ordered), dtype=int)
+    shown_from = np.zeros(len(ordered))
+    moved = np.zeros((len(ordered), 2))
+    n = 0
     out = []
     for j, label in enumerate(ordered):
-        near: list[int] = []
-        if placed and label.kind != "obstacle":
-            dx, dy = np.abs(np.array(px) - x[j]), np.abs(np.array(py) - y[j])
-            bx = (np.array(pbox)[:, 0] + boxes[j][0]) / 2 + MARGIN_PX + np.abs(np.array(poff)[:, 0]) + reach_off[j][0]
-            by = (np.array(pbox)[:, 1] + boxes[j][1]) / 2 + MARGIN_PX + np.abs(np.array(poff)[:, 1]) + reach_off[j][1]
-            with np.errstate(divide="ignore"):
-                bound = np.minimum(np.log2(bx / dx), np.log2(by / dy))
-            near = np.flatnonzero(bound > np.array(pzoom)).tolist()
         zoom, offset = 0.0, options[j][0]
-        if near:
-            # Symbols are always drawn: only names give way (to symbols and to each other), and only to a label
-            # they would overlap while it is shown. The position that shows soonest wins (the first on a tie).
-            near_at = np.array(near)
-            ahead = np.array([placed[k][0] for k in near])
-            shifts = np.array(options[j])[:, None, :] - np.array(poff)[near_at][None, :, :]
-            ends = overlap_ends(x[j] - x[ahead], y[j] - y[ahead], shifts, boxes[ahead], symbols[ahead],
-                                boxes[j], label.kind == "obstacle")  # fmt: skip
-            waits = np.where(ends > np.array(pzoom)[near_at], ends, 0.0).max(axis=1, initial=0.0)
-            choice = int(np.argmin(waits))
-            zoom, offset = float(waits[choice]), options[j][choice]
+        if n and label.kind != "obstacle":
+            # A quick bound skips the labels it cannot overlap while both are shown.
+            ahead, zooms, offsets = at[:n], shown_from[:n], moved[:n]
+            dx, dy = np.abs(x[ahead] - x[j]), np.abs(y[ahead] - y[j])
+            bx = (boxes[ahead, 0] + boxes[j][0]) / 2 + MARGIN_PX + np.abs(offsets[:, 0]) + reach_off[j][0]
+            by = (boxes[ahead, 1] + boxes[j][1]) / 2 + MARGIN_PX + np.abs(offsets[:, 1]) + reach_off[j][1]
+            with np.errstate(divide="ignore"):
+                near = np.minimum(np.log2(bx / dx), np.log2(by / dy)) > zooms
+            if near.any():
+                # Symbols are always drawn: only names give way (to symbols and to each other), and only to a label
+                # they would overlap while it is shown. The position that shows soonest wins (the first on a tie).
+                ahead, zooms = ahead[near], zooms[near]
+                shifts = np.array(options[j])[:, None, :] - offsets[near][None, :, :]
+                ends = overlap_ends(x[j] - x[ahead], y[j] - y[ahead], shifts, boxes[ahead], symbols[ahead],
+                                    boxes[j], False)  # fmt: skip
+                waits = np.where(ends > zooms, ends, 0.0).max(axis=1, initial=0.0)
+                choice = int(np.argmin(waits))
+                zoom, offset = float(waits[choice]), options[j][choice]
         if zoom > max_zoom:
             continue
-        placed.append((j, offset, zoom))
-        px.append(x[j])
-        py.append(y[j])
-        pzoom.append(zoom)
-        poff.append(offset)
-        pbox.append(boxes[j])
+        at[n], shown_from[n], moved[n] = j, zoom, offset
+        n += 1
         out.append(replace(label, min_zoom=round(zoom, 3), offset=offset))
     return out
 
