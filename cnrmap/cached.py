@@ -271,3 +271,46 @@ def csv_downloads(table, stem: str) -> None:
     )
     for column, (label, variant, name, key) in zip(st.columns(len(variants)), variants, strict=True):
         column.download_button(label, to_csv_bytes(table, variant=variant), file_name=name, mime="text/csv", key=key)
+
+
+# Modules the pages import at their first run, beyond what the warm-up's loaders import: folium's plugins
+# (Carte), the export and the importer (Carte), Streamlit's emoji catalogue (0.2 s: the first
+# ``st.set_page_config`` with an emoji icon). A module missing from another version is skipped. Not
+# ``streamlit_folium``: it declares its component when imported, which only registers from a page's run.
+PAGE_MODULES = (
+    "folium.plugins", "cnrmap.carte.panel", "cnrmap.export.png", "cnrmap.export.data",
+    "cnrmap.importer", "streamlit.emojis",
+)  # fmt: skip
+
+
+def warm_up() -> list[str]:
+    """Fill the server's caches before its first visitor: the libraries the pages import, the curated data, the
+    references and indicators every page reads, and France at both levels on the Carte's default settings (the
+    department view is the Carte's default; the commune view also reads the commune tables — codes, populations,
+    indicators — that a region's or a department's commune map reuses).
+
+    Called once per process by ``serve.py``'s start-up hook, before the server answers. Nothing is raised here:
+    the server starts anyway and the pages show a data problem in French; the problems are returned for the log
+    (commune maps not installed, for one).
+    """
+    import contextlib
+    import importlib
+
+    from cnrmap.carte.state import MapState
+
+    for name in PAGE_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    steps: tuple[Callable[[], Any], ...] = (
+        settings, cnr_data, reference, indicators, _asset_folders, payload_store, search_places, folded_places,
+        lambda: view(MapState()), lambda: view(MapState(level="commune")),
+    )  # fmt: skip
+    problems = []
+    for step in steps:
+        try:
+            step()
+        except DataError as exc:
+            problems.append(exc.message)
+        except Exception as exc:  # a warm-up that fails leaves the caches cold, nothing more
+            problems.append(f"{type(exc).__name__} : {exc}")
+    return problems

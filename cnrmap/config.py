@@ -159,7 +159,7 @@ class Settings:
 
     @property
     def app_path(self) -> Path:
-        """The Streamlit entry point (``streamlit run`` it from :attr:`root`)."""
+        """The app's main script (the pages' tests run it; ``streamlit run serve.py`` serves it)."""
         return self.root / "app.py"
 
 

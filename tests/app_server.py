@@ -15,7 +15,7 @@ LOCAL = {"127.0.0.1", "localhost"}
 
 @contextmanager
 def serve_app(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free local port; yield its base URL once healthy."""
+    """Run ``streamlit run serve.py`` on a free local port; yield its base URL once healthy."""
     with running_app(env, timeout) as (url, _):
         yield url
 

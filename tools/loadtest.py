@@ -1,6 +1,6 @@
 """``python -m tools.loadtest --sessions 4 8``: several users open different Carte views at the same moment.
 
-For each N it starts the app afresh (``streamlit run app.py`` on 127.0.0.1, :mod:`tools.local_server`), opens N
+For each N it starts the app afresh (``streamlit run serve.py`` on 127.0.0.1, :mod:`tools.local_server`), opens N
 browser sessions in Debian's Chromium (one isolated context each, network cut), sends them all at once to N
 different views (France by commune, regions and departments by commune and by department, a theme filter),
 and reports for each view the time from navigation to the map drawn in the page, the failures, and the
@@ -270,7 +270,7 @@ def run(
     rounds : int
         Further waves of new views (:data:`VARIANTS`) after the first.
     url : str, optional
-        An already running deployment; default: a new ``streamlit run app.py`` on 127.0.0.1.
+        An already running deployment; default: a new ``streamlit run serve.py`` on 127.0.0.1.
     pids : sequence of int
         With ``url``: the app processes whose resident memory is summed.
     timeout : float

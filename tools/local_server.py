@@ -23,9 +23,9 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(
-    env: dict[str, str] | None = None, timeout: float = 60, root: Path | None = None
+    env: dict[str, str] | None = None, timeout: float = 60, root: Path | None = None, script: str = "serve.py"
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run app.py`` on a free local port; yield its base URL and process once it answers.
+    """``streamlit run serve.py`` (or ``script``) on a free local port; yield its base URL and process once it answers.
 
     Parameters
     ----------
@@ -34,7 +34,9 @@ def running_app(
     timeout : float
         Seconds the server may take to answer.
     root : Path, optional
-        Checkout whose ``app.py`` is run, from that folder (default: :attr:`cnrmap.config.Settings.root`).
+        Checkout whose app is run, from that folder (default: :attr:`cnrmap.config.Settings.root`).
+    script : str
+        What ``streamlit run`` runs: ``serve.py`` (caches filled before the server answers) or ``app.py``.
 
     Raises
     ------
@@ -43,7 +45,7 @@ def running_app(
     """
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
     ]  # fmt: skip
     process = subprocess.Popen(
