@@ -285,7 +285,8 @@ PAGE_MODULES = (
 
 def warm_up() -> list[str]:
     """Fill the server's caches before its first visitor: the libraries the pages import, the curated data, the
-    references and indicators every page reads, and France at both levels on the Carte's default settings (the
+    references and indicators every page reads (then kept out of the garbage collector's walks:
+    :func:`cnrmap.memory.freeze_long_lived`), and France at both levels on the Carte's default settings (the
     department view is the Carte's default; the commune view also reads the commune tables — codes, populations,
     indicators — that a region's or a department's commune map reuses).
 
@@ -297,20 +298,26 @@ def warm_up() -> list[str]:
     import importlib
 
     from cnrmap.carte.state import MapState
+    from cnrmap.memory import freeze_long_lived
 
     for name in PAGE_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    steps: tuple[Callable[[], Any], ...] = (
-        settings, cnr_data, reference, indicators, _asset_folders, payload_store, search_places, folded_places,
-        lambda: view(MapState()), lambda: view(MapState(level="commune")),
-    )  # fmt: skip
-    problems = []
-    for step in steps:
-        try:
-            step()
-        except DataError as exc:
-            problems.append(exc.message)
-        except Exception as exc:  # a warm-up that fails leaves the caches cold, nothing more
-            problems.append(f"{type(exc).__name__} : {exc}")
+    problems: list[str] = []
+    for load in (settings, cnr_data, reference, indicators, _asset_folders, payload_store, search_places,
+                 folded_places):  # fmt: skip
+        _attempt(load, problems)
+    freeze_long_lived()  # libraries and data; not the views: a view dropped from the cache must be collectable
+    for state in (MapState(), MapState(level="commune")):
+        _attempt(functools.partial(view, state), problems)
     return problems
+
+
+def _attempt(step: Callable[[], Any], problems: list[str]) -> None:
+    """Run a step of the warm-up; a failure is noted in ``problems``, never raised."""
+    try:
+        step()
+    except DataError as exc:
+        problems.append(exc.message)
+    except Exception as exc:  # a warm-up that fails leaves the caches cold, nothing more
+        problems.append(f"{type(exc).__name__} : {exc}")

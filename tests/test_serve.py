@@ -7,6 +7,7 @@ by one that records what it is asked; the server itself is started once to check
 
 from __future__ import annotations
 
+import gc
 import tomllib
 
 import pytest
@@ -21,25 +22,39 @@ from tools.local_server import running_app
 
 @pytest.fixture
 def recorded_builds(monkeypatch):
+    """Builds recorded (state, objects frozen at that moment) instead of made; the collector unfrozen after."""
     built: list[MapState] = []
+    frozen: list[int] = []
 
     def build_view(state, settings, data, extra_indicators=None):
         built.append(state)
+        frozen.append(gc.get_freeze_count())
         return {"state": state}
 
     monkeypatch.setattr(compose, "build_view", build_view)
     cached._view.clear()
-    yield built
+    yield built, frozen
     cached._view.clear()
+    gc.unfreeze()
 
 
 def test_the_warm_up_builds_france_at_both_levels_and_the_pages_then_find_them(recorded_builds):
+    built, _ = recorded_builds
     assert cached.warm_up() == []
-    assert [(s.territory, s.level) for s in recorded_builds] == [("FR", "departement"), ("FR", "commune")]
+    assert [(s.territory, s.level) for s in built] == [("FR", "departement"), ("FR", "commune")]
     # The Carte's first visitor with the default settings, then one asking France by commune: nothing is built.
     assert cached.view(MapState())["state"] == MapState()
     assert cached.view(MapState(level="commune"))["state"] == MapState(level="commune")
-    assert len(recorded_builds) == 2
+    assert len(built) == 2
+
+
+def test_the_data_are_frozen_out_of_the_collectors_walks_and_the_views_are_not(recorded_builds):
+    _, frozen = recorded_builds
+    gc.unfreeze()
+    cached.warm_up()
+    # Frozen before the first view was built, and not again after: the views' objects stay collectable (the count
+    # may only fall, as frozen objects that nothing refers to any more are freed).
+    assert frozen[0] > 0 and frozen[1] <= frozen[0] and gc.get_freeze_count() <= frozen[0]
 
 
 def test_a_data_problem_does_not_stop_the_warm_up(recorded_builds, monkeypatch):
@@ -48,7 +63,7 @@ def test_a_data_problem_does_not_stop_the_warm_up(recorded_builds, monkeypatch):
 
     monkeypatch.setattr(cached, "reference", broken)
     assert cached.warm_up() == ["Table de référence illisible."]
-    assert len(recorded_builds) == 2  # the steps after the failed one still ran
+    assert len(recorded_builds[0]) == 2  # the steps after the failed one still ran
 
 
 def test_sessions_do_not_watch_the_sources():
