@@ -53,6 +53,22 @@ def test_transform_round_trips_and_lands_in_the_frame(inset):
     )
 
 
+def test_moving_the_same_shapes_again_gives_the_same_objects():
+    """A rerun moves the very same overseas shapes: it gets the shapes it moved before (the layers made of them are
+    then found by identity), and new shapes of the same content are moved alike."""
+    guadeloupe = insets.OVERSEAS[0]
+    shapes = np.array([box(-61.8, 16.0, -61.6, 16.2), None, box(-61.5, 16.3, -61.3, 16.5)], dtype=object)
+    first = insets.transform_geometries(shapes, guadeloupe, 3)
+    again = insets.transform_geometries(shapes.copy(), guadeloupe, 3)
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    fresh = insets.transform_geometries(
+        np.array([box(-61.8, 16.0, -61.6, 16.2), None, box(-61.5, 16.3, -61.3, 16.5)], dtype=object), guadeloupe, 3
+    )
+    assert first[1] is None and all(a is None or a.equals(b) for a, b in zip(first, fresh, strict=True))
+    other = insets.transform_geometries(shapes, guadeloupe, 4)
+    assert other[0] is not first[0]
+
+
 def test_frames_do_not_overlap_each_other_nor_mainland_france():
     frames = [insets.frame_polygon(i) for i in (*insets.OVERSEAS, insets.PARIS)]
     for a, b in itertools.combinations(frames, 2):

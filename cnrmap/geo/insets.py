@@ -28,6 +28,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cnrmap import memory
+from cnrmap.geo import topology
+from cnrmap.memo import Memo
+
 EARTH_RADIUS = 6378137.0  # EPSG:3857 sphere
 PARIS_DEPARTMENTS = ("75", "92", "93", "94")
 
@@ -157,12 +161,19 @@ def inset_of(department: str) -> Inset | None:
     return next((i for i in OVERSEAS if department in i.departments), None)
 
 
+# Moved geometries by content, inset and rounding: a rerun moves the very same overseas shapes again, and getting
+# back the same objects lets the layers they make be found by identity (no digest of 35,000 communes).
+_MOVED: Memo[np.ndarray] = Memo(16, "inset shapes", budget=memory.INSET_SHAPES_BUDGET)
+
+
 def transform_geometries(geoms: Sequence[shapely.Geometry | None] | np.ndarray, inset: Inset, decimals: int,
                          inverse: bool = False) -> np.ndarray:  # fmt: skip
     """Move EPSG:4326 geometries into ``inset`` (or back with ``inverse``), coordinates rounded to ``decimals``.
 
-    Rounding after the transform keeps shared borders shared: both sides move and round identically.
+    Rounding after the transform keeps shared borders shared: both sides move and round identically. The result
+    is remembered: callers must not modify it.
     """
+    arr = np.asarray(geoms, dtype=object)
     move = inset.inverse if inverse else inset.forward
 
     def apply(xy: np.ndarray) -> np.ndarray:
@@ -170,7 +181,8 @@ def transform_geometries(geoms: Sequence[shapely.Geometry | None] | np.ndarray, 
         lon, lat = to_degrees(*move(x, y))
         return np.round(np.column_stack([lon, lat]), decimals)
 
-    return shapely.transform(np.asarray(geoms, dtype=object), apply)
+    key = (topology.fingerprint(arr), inset.key, decimals, inverse)
+    return _MOVED.get_or_compute(key, lambda: shapely.transform(arr, apply))
 
 
 def relocate(gdf: gpd.GeoDataFrame, department_column: str, decimals: int = 3) -> gpd.GeoDataFrame:
