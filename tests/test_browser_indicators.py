@@ -117,3 +117,37 @@ def test_panel_of_a_dordogne_commune(browser, app_url):
     page.screenshot(path=str(ARTIFACTS / "panel-commune-dordogne.png"), full_page=True)
     assert outside == []
     page.close()
+
+
+# The circles and the communes' renderers, and what a click at the centre of some communes would reach.
+RENDERERS_JS = """() => {
+  let circle = null;
+  const polygons = [];
+  window.map.eachLayer((l) => {
+    if (!circle && l instanceof L.CircleMarker) { circle = l; }
+    if (l instanceof L.Polygon && l._renderer instanceof L.Canvas && polygons.length < 40) { polygons.push(l); }
+  });
+  if (!circle || !polygons.length) { return null; }
+  const hits = polygons.map((p) => {
+    const at = window.map.latLngToContainerPoint(p.getCenter());
+    const box = window.map.getContainer().getBoundingClientRect();
+    const el = document.elementFromPoint(box.left + at.x, box.top + at.y);
+    return el ? el.tagName.toLowerCase() : "";
+  });
+  return {own: circle._renderer instanceof L.SVG && circle._renderer !== polygons[0]._renderer, hits};
+}"""
+
+
+def test_points_have_a_renderer_of_their_own_above_a_canvas_choropleth(browser, app_url):
+    """Dordogne by commune (503 communes, drawn in a canvas) and its meetings: the circles are drawn apart from the
+    communes (a filter change redraws them without repainting every commune), and clicks beside them reach the
+    communes under their layer."""
+    outside: list[str] = []
+    page = offline_page(browser, outside, height=1100)
+    open_map(page, f"{app_url}/carte?territory=departement:24&level=commune&indicator=apl_mg&basemap=0", "2023")
+    frame = next(f for f in page.frames if "st_folium" in f.url)
+    found = frame.evaluate(RENDERERS_JS)
+    assert found is not None and found["own"]
+    assert "svg" not in found["hits"] and "canvas" in found["hits"], found["hits"]
+    assert outside == []
+    page.close()

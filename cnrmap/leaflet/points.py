@@ -132,6 +132,14 @@ class PointSymbols(folium.map.Layer, RawMacro):
                 for (var i = 0; i < scales.length; i++) { if (scales[i][0] === null || z >= scales[i][0]) { k = scales[i][1]; } }
                 return k;
             }
+            // Circles in an SVG of their own, not in the canvas of a large choropleth: adding or removing them
+            // would repaint every polygon under their bounds (35,000 for France). The SVG lets clicks it does not
+            // paint through to the canvas below.
+            if (!map._cnrmapPoints) {
+                map._cnrmapPoints = L.svg();
+                map._cnrmapPoints.on("add", function () { this._container.style.pointerEvents = "none"; });
+            }
+            var renderer = map._cnrmapPoints;
             var layer = L.geoJson({{ this.data }}, {
                 pointToLayer: function (f, latlng) {
                     if (f.properties.icon) {
@@ -142,7 +150,7 @@ class PointSymbols(folium.map.Layer, RawMacro):
                             className: "cnrmap-symbol", iconSize: [s, s], iconAnchor: [s / 2, s / 2]}),
                             riseOnHover: true});
                     }
-                    return L.circleMarker(latlng, f.properties.style);
+                    return L.circleMarker(latlng, L.extend({renderer: renderer}, f.properties.style));
                 },
                 onEachFeature: function (f, layer) {
                     layer.bindPopup(f.properties.popup, {maxWidth: 340, maxHeight: 320});
