@@ -262,23 +262,41 @@ def standalone_times(browser: Any, html: str, repeat: int) -> list[Standalone]:
     return out
 
 
-# Tag every layer of the drawn map, to tell afterwards what was redrawn and what stayed.
+# Tag every layer of the drawn map, to tell afterwards what was redrawn and what stayed; and note, from inside the
+# frame, when the first new marker is added and the two animation frames after it (Leaflet adds a group's markers
+# in one go). Polling a timestamp, not walking the 35,000 layers of France: a walk every 10 ms kept the page busy
+# and slowed the redraw it measured.
 _TAG_JS = """() => {
   window.__benchToken = 1;
+  window.__benchPainted = 0;
   let markers = 0;
   window.map.eachLayer((l) => { l.__bench = 1; if (l instanceof L.Marker || l instanceof L.CircleMarker) markers++; });
+  if (!window.__benchWatch) {
+    window.__benchWatch = true;
+    window.map.on("layeradd", (e) => {
+      const l = e.layer;
+      if (window.__benchPainted === 0 && !l.__bench && (l instanceof L.Marker || l instanceof L.CircleMarker)) {
+        window.__benchPainted = -1;
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          window.__benchPainted = performance.timeOrigin + performance.now();
+        }));
+      }
+    });
+  }
   return markers;
 }"""
 
-# Redrawn: the same frame holds markers not tagged (a new points layer) and Leaflet painted since.
+# 0 while nothing new is drawn, the time of the painted frames once it is; ``null`` in a rebuilt frame.
+_PAINTED_JS = "() => window.__benchToken ? (window.__benchPainted > 0 ? window.__benchPainted : 0) : null"
+
+# Once redrawn: markers, new markers, polygons and polygons kept from before.
 _REDRAWN_JS = """() => {
-  if (!window.__benchToken) { return {reloaded: true}; }
   let fresh = 0, markers = 0, polygons = 0, kept = 0;
   window.map.eachLayer((l) => {
     if (l instanceof L.Marker || l instanceof L.CircleMarker) { markers++; if (!l.__bench) fresh++; }
     else if (l instanceof L.Polygon) { polygons++; if (l.__bench) kept++; }
   });
-  return {reloaded: false, fresh, markers, polygons, kept};
+  return {fresh, markers, polygons, kept};
 }"""
 
 
@@ -307,34 +325,35 @@ def filter_redraw(page: Any, status_label: str, min_layers: int, timeout_s: floa
     _choose_status(page, status_label)
     clicked = time.time() * 1000
     deadline = time.perf_counter() + timeout_s
-    state: dict = {}
+    painted, reloaded = None, False
     while time.perf_counter() < deadline:
         frame = map_frame(page)
         try:
-            state = frame.evaluate(_REDRAWN_JS) if frame is not None else {}
+            painted = frame.evaluate(_PAINTED_JS) if frame is not None else 0
         except PlaywrightError:
-            state = {}
-        if state.get("reloaded") and frame.evaluate(_FRAME_DRAWN_JS, min_layers):
-            break
-        if state.get("fresh"):
-            frame.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            painted = 0
+        if painted is None:  # a new frame: the whole map was sent and drawn again
+            reloaded = True
+            if frame.evaluate(_FRAME_DRAWN_JS, min_layers):
+                painted = frame.evaluate("() => window.__bench.marks.painted")
+                break
+        elif painted:
             break
         page.wait_for_timeout(10)
     else:
-        return Redraw(None, 0, bool(state.get("reloaded")), False, before)
-    # Counted from the click on the option (opening the list is the user's time, not the app's).
-    done = time.time() * 1000
+        return Redraw(None, 0, reloaded, False, before)
+    state = {} if reloaded else frame.evaluate(_REDRAWN_JS)
     # The rest of the page may still be sent after the points are redrawn: wait for the end of the rerun (not
     # counted), so that the rerun's time is known and its end is not taken for a rerun of the next measure.
     page.wait_for_function("(n) => window.__bench.ws.slice(n).some((m) => m.type === 6)", arg=ws_before,
                            timeout=timeout_s * 1000)  # fmt: skip
     ws = page.evaluate("(n) => window.__bench.ws.slice(n)", ws_before)
-    reloaded = bool(state.get("reloaded"))
     renders = [] if reloaded else [t for t in frame.evaluate("() => window.__bench.renders") if t > clicked]
     finished = next((m["t"] for m in ws if m["type"] == 6), None)
     map_msg = next((m["t"] for m in ws if m["component"] or m["type"] == 11), None)
     return Redraw(
-        seconds=(done - clicked) / 1000,
+        # Counted from the click on the option (opening the list is the user's time, not the app's).
+        seconds=(painted - clicked) / 1000,
         ws_bytes=sum(m["size"] for m in ws),
         reloaded=reloaded,
         polygons_kept=not reloaded and state.get("kept") == state.get("polygons") and state.get("polygons", 0) > 0,
