@@ -123,6 +123,8 @@ BORDERS_BUDGET = 8 * MB
 BASES_BUDGET = 4 * MB  # offline base land: 66 KB per entry (France with its insets)
 LABELS_BUDGET = 4 * MB  # placed names of a view: a few hundred labels, under 0.2 MB
 INSET_SHAPES_BUDGET = 4 * MB  # overseas shapes moved into their insets: 129 communes of France, about 0.6 MB
+DEPARTMENT_POINTS_BUDGET = 1 * MB  # a point per department: 101 points, about 20 KB
+ARRONDISSEMENTS_BUDGET = 8 * MB  # commune → arrondissement of France: 35,000 entries, about 4 MB
 POPULATIONS_BUDGET = 16 * MB  # commune populations of a COG: 35,000 codes, about 5 MB
 # The page's payload memos hold the texts (and GeoJSON dicts) of layers that other memos hand out: weighed by
 # their text, so that they never keep alive more than this once those memos have dropped the layers.

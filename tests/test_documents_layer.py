@@ -151,3 +151,20 @@ def test_marks_are_drawn_as_labelled_outlines_with_their_legend(figures):
     assert "Arrondissement de Bergerac : 7,49 %" in html and "dashArray" in html
     legend = carte_documents.marks_legend(len(drawn), missing)
     assert "Arrondissement de Sarlat" in legend.notes[1]
+
+
+def test_arrondissements_of_the_shown_departments_are_remembered(monkeypatch):
+    from types import SimpleNamespace
+
+    from cnrmap.geo import boundaries
+
+    cog = SimpleNamespace(
+        communes={"24001": ("Abjat", "24"), "24002": ("Agonac", "24"), "33001": ("Abzac", "33")},
+        arrondissement_of={"24001": "243", "24002": "242", "33001": "335"},
+    )
+    monkeypatch.setattr(boundaries, "load_cog", lambda settings: cog)
+    settings = get_settings()
+    dordogne = carte_documents.arrondissements_of(settings, ["24"])
+    assert dordogne == {"24001": "243", "24002": "242"}
+    assert carte_documents.arrondissements_of(settings, ("24",)) is dordogne  # the next rerun
+    assert carte_documents.arrondissements_of(settings, ["24", "33"]) == cog.arrondissement_of

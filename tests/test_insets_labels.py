@@ -14,6 +14,7 @@ from map_fixtures import departments as fixture_departments
 from map_fixtures import meetings, projects, proposals
 from shapely.geometry import box
 
+from cnrmap.carte import decor
 from cnrmap.carte.compose import ViewInputs, compose_view
 from cnrmap.carte.selection import select
 from cnrmap.carte.state import MapState
@@ -67,6 +68,17 @@ def test_moving_the_same_shapes_again_gives_the_same_objects():
     assert first[1] is None and all(a is None or a.equals(b) for a, b in zip(first, fresh, strict=True))
     other = insets.transform_geometries(shapes, guadeloupe, 4)
     assert other[0] is not first[0]
+
+
+def test_department_points_are_remembered_by_shapes_and_codes():
+    deps = fixture_departments()
+    first = decor.department_points(deps)
+    assert first == {c: labels.label_point(g) for c, g in zip(deps["code"], deps.geometry, strict=True)}
+    assert decor.department_points(deps.copy()) is first  # a rerun: same shapes, same codes
+    moved = deps.assign(geometry=deps.geometry.translate(1, 0))
+    assert decor.department_points(moved) != first
+    renamed = deps.assign(code=[f"x{c}" for c in deps["code"]])
+    assert set(decor.department_points(renamed)) == {f"x{c}" for c in deps["code"]}
 
 
 def test_frames_do_not_overlap_each_other_nor_mainland_france():

@@ -13,12 +13,14 @@ from dataclasses import replace
 import geopandas as gpd
 import pandas as pd
 
+from cnrmap import memory
 from cnrmap.carte.state import MapState
-from cnrmap.geo import insets, labels
+from cnrmap.geo import insets, labels, topology
 from cnrmap.geo.labels import Label
 from cnrmap.geo.simplify import SCALES
 from cnrmap.indicators.spec import COMMUNE, DEPARTEMENT
 from cnrmap.leaflet.choropleth import ChoroplethLayer, OutlineLayer
+from cnrmap.memo import Memo
 
 # Commune names written on a department's or a region's commune map (the most populous first).
 COMMUNE_LABELS = {"departement": 30, "region": 120}
@@ -74,13 +76,28 @@ def drawn_points(frame: pd.DataFrame | None, shown: Sequence[insets.Inset]) -> p
     return out
 
 
+# Department symbol points by shapes and codes: a filter change keeps the departments (101 poles of inaccessibility,
+# 20 ms, otherwise computed again at each rerun).
+_DEPARTMENT_POINTS: Memo[dict[str, tuple[float, float]]] = Memo(
+    16, "department points", budget=memory.DEPARTMENT_POINTS_BUDGET
+)
+
+
 def department_points(departments: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
-    """A point well inside each drawn department (``code`` → ``(lon, lat)``), for its project symbol."""
-    return {
-        str(code): labels.label_point(geom)
-        for code, geom in zip(departments["code"], departments.geometry, strict=True)
-        if geom is not None and not geom.is_empty
-    }
+    """A point well inside each drawn department (``code`` → ``(lon, lat)``), for its project symbol.
+
+    Remembered by content: callers must not modify the mapping.
+    """
+    geoms, codes = departments.geometry.to_numpy(), [str(c) for c in departments["code"]]
+
+    def compute() -> dict[str, tuple[float, float]]:
+        return {
+            code: labels.label_point(geom)
+            for code, geom in zip(codes, geoms, strict=True)
+            if geom is not None and not geom.is_empty
+        }
+
+    return _DEPARTMENT_POINTS.get_or_compute(topology.fingerprint(geoms, codes), compute)
 
 
 def view_labels(

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from cnrmap import vocab
+from cnrmap import memory, vocab
 from cnrmap.config import Settings
 from cnrmap.errors import DataError
 from cnrmap.french import plural
@@ -24,22 +24,37 @@ from cnrmap.indicators.documents import Mark, display
 from cnrmap.leaflet.legend import LegendItem, LegendSpec
 from cnrmap.leaflet.outlines import MARK_COLOUR, labelled_outlines
 from cnrmap.leaflet.raw import add_before_layer_control
+from cnrmap.memo import Memo, estimate_bytes
 from cnrmap.sources.provenance import cite
 
 MARKS_LAYER = "Territoires plus petits nommés par les documents"
 MAX_PER_GROUP = 8
 
 
+# Commune → arrondissement mappings by COG and departments: every rerun of a commune map asks again (20 ms for France).
+# An entry holds its COG, so that the COG's identity in the key cannot be reused by another object.
+_ARRONDISSEMENTS: Memo[tuple[object, dict[str, str]]] = Memo(
+    8, "arrondissements", budget=memory.ARRONDISSEMENTS_BUDGET, weigh=lambda entry: estimate_bytes(entry[1])
+)
+
+
 def arrondissements_of(settings: Settings, departments: Sequence[str]) -> dict[str, str]:
-    """Commune → arrondissement code for ``departments`` from the COG, or ``{}`` when the COG is not installed."""
+    """Commune → arrondissement code for ``departments`` from the COG, or ``{}`` when the COG is not installed.
+
+    Remembered: callers must not modify the mapping.
+    """
     from cnrmap.geo.boundaries import load_cog
 
     try:
         cog = load_cog(settings)
     except DataError:
         return {}
-    wanted = set(departments)
-    return {c: a for c, a in cog.arrondissement_of.items() if cog.communes[c][1] in wanted}
+    wanted = frozenset(departments)
+
+    def compute() -> tuple[object, dict[str, str]]:
+        return cog, {c: a for c, a in cog.arrondissement_of.items() if cog.communes[c][1] in wanted}
+
+    return _ARRONDISSEMENTS.get_or_compute((id(cog), wanted), compute)[1]
 
 
 def mark_shapes(
